@@ -1,0 +1,1 @@
+// Placeholder until the launcher lands; replaced by the real build.

@@ -1,0 +1,52 @@
+/**
+ * Writes every generated file (JSON Schemas and the generated parts of the docs) from their TypeScript
+ * source. `--check` writes nothing and fails if a committed file differs: `npm test` runs it.
+ *
+ *   npm run gen                      regenerate
+ *   node dist/scripts/gen-schemas.js --check
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fieldTable, syscallLists } from '../src/docs/spec-reference.js';
+import { AgentSpecSchema } from '../src/spec/schema.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const check = process.argv.includes('--check');
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Replaces the text between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`. */
+function splice(text: string, name: string, body: string): string {
+  const start = `<!-- generated:${name} -->`;
+  const end = `<!-- /generated:${name} -->`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`missing markers ${start} … ${end}`);
+  return `${text.slice(0, a + start.length)}\n${body}\n${text.slice(b)}`;
+}
+
+function outputs(): Map<string, string> {
+  const files = new Map<string, string>();
+  files.set('docs/agent-spec.schema.json', json(AgentSpecSchema));
+  const specDoc = readFileSync(join(root, 'docs/agent-spec.md'), 'utf8');
+  files.set('docs/agent-spec.md', splice(splice(specDoc, 'fields', fieldTable()), 'syscalls', syscallLists()));
+  return files;
+}
+
+let stale = 0;
+for (const [file, content] of outputs()) {
+  const path = join(root, file);
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  if (current === content) continue;
+  if (check) {
+    process.stderr.write(`${file} is out of date with its source: run "npm run gen" and commit the result\n`);
+    stale++;
+  } else {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+    process.stdout.write(`wrote ${file}\n`);
+  }
+}
+if (stale > 0) process.exitCode = 1;
+else if (check) process.stdout.write('generated files are up to date\n');

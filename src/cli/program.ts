@@ -1,0 +1,26 @@
+/**
+ * The `codex fleet` command tree. Each command lives in `commands/<name>.ts` and registers itself on
+ * the `fleet` command; this file only assembles them.
+ */
+import { Command } from 'commander';
+import { registerInitCommand } from './commands/init.js';
+import { registerValidateCommand } from './commands/validate.js';
+import { packageVersion } from './version.js';
+
+export function buildProgram(): Command {
+  const root = new Command('codex')
+    .description('codex fleet: a supervised, sandboxed, budgeted fleet of specialist coding agents.')
+    .version(packageVersion(), '-V, --version')
+    .showSuggestionAfterError()
+    .addHelpText('after', '\nExample:\n  $ codex fleet validate agents/\n  $ codex fleet --help');
+
+  const fleet = root
+    .command('fleet')
+    .description('Run and manage a fleet of specialist agents (see "codex fleet <command> --help").')
+    .showSuggestionAfterError()
+    .addHelpText('after', '\nExamples:\n  $ codex fleet init\n  $ codex fleet validate\n  $ codex-fleet validate agents/');
+
+  registerInitCommand(fleet);
+  registerValidateCommand(fleet);
+  return root;
+}

@@ -1,0 +1,57 @@
+/**
+ * The generated parts of docs/agent-spec.md: the field table and the syscall lists, made from the
+ * schema and the syscall catalog so the reference cannot drift from the code.
+ */
+import { AgentSpecSchema, expectedPhrase } from '../spec/schema.js';
+import { BASE_SYSCALLS, FORBIDDEN_SYSCALLS, SYSCALL_GROUPS } from '../spec/syscalls/catalog.js';
+
+type SchemaNode = Record<string, unknown> & { properties?: Record<string, SchemaNode>; items?: SchemaNode };
+
+function rows(properties: Record<string, SchemaNode>, required: readonly string[], prefix: string): string[] {
+  const out: string[] = [];
+  for (const [key, node] of Object.entries(properties)) {
+    const field = `${prefix}${key}`;
+    const def = node['default'];
+    const shownDefault = required.includes(key) ? 'required' : def === undefined ? '—' : `\`${JSON.stringify(def)}\``;
+    const description = String(node['description'] ?? '').replace(/\|/g, '\\|');
+    out.push(`| \`${field}\` | ${expectedPhrase(node as never) ?? ''} | ${shownDefault} | ${description} |`);
+    if (node.properties) out.push(...rows(node.properties, (node['required'] as string[]) ?? [], `${field}.`));
+    if (node.items?.properties) out.push(...rows(node.items.properties, (node.items['required'] as string[]) ?? [], `${field}[].`));
+  }
+  return out;
+}
+
+export function fieldTable(): string {
+  const schema = AgentSpecSchema as unknown as SchemaNode;
+  return [
+    '| field | value | default | meaning |',
+    '| --- | --- | --- | --- |',
+    ...rows(schema.properties ?? {}, (schema['required'] as string[]) ?? [], ''),
+  ].join('\n');
+}
+
+export function syscallLists(): string {
+  const groups = Object.entries(SYSCALL_GROUPS).map(
+    ([name, group]) => `| \`${name}\` | ${group.description} | ${group.syscalls.map((s) => `\`${s}\``).join(', ')} |`,
+  );
+  const forbidden = Object.entries(FORBIDDEN_SYSCALLS).map(([name, why]) => `| \`${name}\` | ${why} |`);
+  return [
+    '### Base set (always allowed)',
+    '',
+    BASE_SYSCALLS.map((s) => `\`${s}\``).join(', '),
+    '',
+    '`clone` is allowed for threads only (flags with `CLONE_THREAD`); any other `clone` fails with EPERM.',
+    '',
+    '### Groups',
+    '',
+    '| group | what it allows | syscalls |',
+    '| --- | --- | --- |',
+    ...groups,
+    '',
+    '### Never allowed',
+    '',
+    '| syscall | why |',
+    '| --- | --- |',
+    ...forbidden,
+  ].join('\n');
+}

@@ -1,0 +1,9 @@
+/**
+ * codex fleet's public API for programs that embed it. Plugin authors import `codex-fleet/plugin`
+ * instead, which pulls in nothing from the supervisor side.
+ */
+export { loadAgentSpecs, loadAgentSpecFile, type LoadOptions, type LoadResult } from './spec/load.js';
+export { SpecDiagnostic } from './spec/diagnostic.js';
+export { AgentSpecSchema, AGENT_SPEC_SCHEMA_ID, SPEC_DEFAULTS, type AgentSpecInput } from './spec/schema.js';
+export type { AgentSpec, AgentLimits, ExecRule, RestartPolicy, WorkerProgram } from './spec/types.js';
+export { BASE_SYSCALLS, SYSCALL_GROUPS, FORBIDDEN_SYSCALLS, expandSyscalls } from './spec/syscalls/catalog.js';

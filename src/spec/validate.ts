@@ -1,0 +1,101 @@
+/**
+ * Stage 2 of loading: the document checked against the spec's JSON Schema, each failure turned into a
+ * message that names the field, the value and what is expected.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { AgentSpecSchema, SPEC_FIELDS, expectedPhrase } from './schema.js';
+import type { SpecDiagnostic } from './diagnostic.js';
+import { formatFieldPath, type FieldPath, type SpecSource } from './source.js';
+import { closest } from './suggest.js';
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, verbose: true });
+    ajv.addVocabulary(['x-expected']);
+    compiled = ajv.compile(AgentSpecSchema);
+  }
+  return compiled;
+}
+
+/** How a value reads in a message: strings quoted, containers named. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return JSON.stringify(value);
+}
+
+function pathOf(error: ErrorObject): FieldPath {
+  return error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+function valueAt(data: unknown, path: FieldPath): unknown {
+  let value = data;
+  for (const part of path) value = (value as Record<string | number, unknown> | undefined)?.[part];
+  return value;
+}
+
+/** The schema node that describes the value at `path`. */
+function schemaAt(path: FieldPath): Record<string, Record<string, unknown>> | undefined {
+  let node: Record<string, unknown> | undefined = AgentSpecSchema as unknown as Record<string, unknown>;
+  for (const part of path) {
+    if (!node) return undefined;
+    node = (typeof part === 'number' ? node['items'] : (node['properties'] as Record<string, unknown> | undefined)?.[part]) as
+      | Record<string, unknown>
+      | undefined;
+  }
+  return node as Record<string, Record<string, unknown>> | undefined;
+}
+
+/** Checks `data` against the schema; returns one diagnostic per bad field. */
+export function validateAgainstSchema(source: SpecSource, data: unknown): SpecDiagnostic[] {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return [source.at([], `Expected a mapping of agent fields (name, role, model, …), got ${describeValue(data)}`)];
+  }
+  const validate = validator();
+  if (validate(data)) return [];
+  const out: SpecDiagnostic[] = [];
+  const reported = new Set<string>();
+  for (const error of validate.errors ?? []) {
+    // "exactly one of plugin and command" is checked with a clearer message in stage 3.
+    if (error.schemaPath.startsWith('#/oneOf') || error.keyword === 'oneOf') continue;
+    const path = pathOf(error);
+    if (error.keyword === 'additionalProperty' || error.keyword === 'additionalProperties') {
+      const field = String(error.params['additionalProperty']);
+      const fieldPath = [...path, field];
+      const known = path.length === 0 ? SPEC_FIELDS : Object.keys(schemaAt(path)?.['properties'] ?? {});
+      const hint = closest(field, known);
+      out.push(
+        source.atKey(
+          fieldPath,
+          `Unknown field "${formatFieldPath(fieldPath)}": ` +
+            (hint ? `did you mean "${hint}"?` : `expected one of ${known.map((k) => `"${k}"`).join(', ')}`),
+        ),
+      );
+      continue;
+    }
+    if (error.keyword === 'required') {
+      const field = [...path, String(error.params['missingProperty'])];
+      out.push(source.at(path, `Missing required field "${formatFieldPath(field)}"`));
+      continue;
+    }
+    const key = formatFieldPath(path);
+    if (reported.has(key)) continue;
+    reported.add(key);
+    const value = valueAt(data, path);
+    if (error.keyword === 'uniqueItems') {
+      const i = Number(error.params['i']);
+      out.push(source.at(path, `"${key}" lists ${describeValue((value as unknown[])[i])} twice`));
+      continue;
+    }
+    const phrase = expectedPhrase(error.parentSchema as never) ?? error.message ?? 'a valid value';
+    out.push(source.at(path, `"${key}" must be ${phrase}, got ${describeValue(value)}`));
+  }
+  return out;
+}
