@@ -13,6 +13,9 @@ export const BASE_SYSCALLS: readonly string[] = Object.freeze([
   'read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2', 'pwritev2',
   'lseek', 'close', 'close_range', 'dup', 'dup2', 'dup3', 'fcntl', 'ioctl', 'pipe', 'pipe2',
   'sendfile', 'copy_file_range', 'splice', 'tee',
+  // stdio may be a Unix socketpair (libuv makes one for 'pipe' stdio): inspecting and closing it only.
+  // Creating sockets stays refused (socket/socketpair are forbidden for workers).
+  'getsockname', 'getpeername', 'getsockopt', 'shutdown',
   // Files (Landlock decides which paths).
   'open', 'openat', 'openat2', 'creat', 'stat', 'fstat', 'lstat', 'newfstatat', 'statx', 'statfs', 'fstatfs',
   'access', 'faccessat', 'faccessat2', 'getdents64', 'readlink', 'readlinkat', 'getcwd', 'chdir', 'fchdir',

@@ -1,0 +1,278 @@
+/**
+ * The policy compiler: agent spec + slot directory → a frozen {@link SandboxPolicy} → launcher argv.
+ *
+ * Two kinds: `worker` (the agent's long-lived worker process: no processes, no sockets) and `command`
+ * (a command the exec service runs for a worker: processes and Unix sockets, no network). Both read only
+ * the runtime, the program and the slot, and write only the slot.
+ */
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { BASE_SYSCALLS, expandSyscalls, forbiddenReason, isKnownSyscall, SYSCALL_GROUPS } from '../spec/syscalls/catalog.js';
+import { X86_64_SYSCALLS } from '../spec/syscalls/table-x86_64.js';
+import type { AgentSpec } from '../spec/types.js';
+import { elfInterpreter, packageRoot, realOrUndefined, resolveExecutable, shebang } from './paths.js';
+
+export type SandboxKind = 'worker' | 'command';
+
+export interface SandboxPolicy {
+  readonly kind: SandboxKind;
+  readonly agent: string;
+  /** Absolute; the only place the sandbox may write. */
+  readonly slotDir: string;
+  /** Read-only (files and directories, recursively). */
+  readonly read: readonly string[];
+  /** Read and execute. */
+  readonly exec: readonly string[];
+  /** Read, write, create, remove (never execute). */
+  readonly write: readonly string[];
+  /** Allowed syscall names, sorted. The launcher adds its fixed rules on top (see native/launcher/README.md). */
+  readonly syscalls: readonly string[];
+  /** The same as x86_64 numbers, ascending. */
+  readonly syscallNumbers: readonly number[];
+  readonly rlimits: { readonly dataBytes: number; readonly nofile: number };
+  /** Command policy: seconds before the launcher kills the command's tree. */
+  readonly timeoutS?: number;
+  /** Lowest Landlock ABI that enforces this policy fully; the launcher refuses below it. */
+  readonly requiredLandlockAbi: number;
+  /** Why `requiredLandlockAbi` is what it is (for `codex fleet sandbox --check`). */
+  readonly requiredFor: string;
+}
+
+/** A spec that cannot become a policy. Names every offending syscall. */
+export class SandboxPolicyError extends Error {
+  readonly code = 'CODEX_FLEET_SANDBOX_POLICY';
+  constructor(
+    message: string,
+    readonly agent: string,
+    readonly forbidden: readonly { readonly name: string; readonly reason: string }[],
+    readonly unknown: readonly string[],
+  ) {
+    super(message);
+    this.name = 'SandboxPolicyError';
+  }
+}
+
+/**
+ * What the exec-service's commands get on top of the base set: processes, Unix sockets (the launcher
+ * refuses every other socket family), signals within the sandbox, file metadata, links, watching.
+ */
+export const COMMAND_SYSCALLS: readonly string[] = Object.freeze([
+  'fork', 'vfork', 'wait4', 'waitid', 'setpgid', 'setsid', 'execveat', 'flock',
+  'socket', 'socketpair', 'connect', 'bind', 'listen', 'accept', 'accept4', 'shutdown', 'sendto', 'recvfrom',
+  'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'getsockname', 'getpeername', 'setsockopt', 'getsockopt',
+  'memfd_create', 'pidfd_open', 'pidfd_send_signal',
+  ...expandSyscalls(['@signal', '@file-metadata', '@file-links', '@file-watch', '@timer', '@sync', '@xattr']),
+]);
+
+/** Syscalls that send signals: confining them to the sandbox takes Landlock signal scoping (ABI 6). */
+const SIGNAL_SYSCALLS = new Set(['kill', 'tgkill', 'tkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo', 'pidfd_send_signal']);
+
+const MIB = 1024 * 1024;
+const DEFAULT_NOFILE = { worker: 1024, command: 4096 } as const;
+
+/** System library directories the dynamic loader searches (only those present). */
+const LIBRARY_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/usr/lib64'];
+
+/** Small system files runtimes read at start; none holds a secret. */
+const RUNTIME_FILES = ['/etc/ld.so.cache', '/etc/ssl/openssl.cnf', '/etc/localtime', '/proc/meminfo'];
+
+/** Devices every sandbox may open (and write, for /dev/null). */
+const READ_DEVICES = ['/dev/urandom', '/dev/random', '/dev/zero'];
+const WRITE_DEVICES = ['/dev/null'];
+
+/** What a command may read and run besides its workspace: the system's programs and their data. */
+const COMMAND_READ = ['/usr', '/etc/passwd', '/etc/group', '/etc/nsswitch.conf', '/etc/hosts', '/etc/gitconfig', '/etc/alternatives'];
+const COMMAND_EXEC = ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/lib', '/usr/libexec', '/usr/local/lib'];
+
+/**
+ * Packages (beyond the codex-fleet package itself) that the Node runner imports at run time; each is
+ * made readable where Node would resolve it. Keep this in step with scripts/agent-worker.ts.
+ */
+export const RUNNER_DEPENDENCIES: readonly string[] = Object.freeze(['@sinclair/typebox']);
+
+export interface CompileOptions {
+  readonly kind: SandboxKind;
+  readonly slotDir: string;
+  /** More read-only paths (e.g. a task's base repository objects); must be absolute. */
+  readonly extraRead?: readonly string[];
+  /**
+   * The program the sandbox will run when it is not the agent's own worker program (`codex fleet
+   * sandbox --agent … -- CMD`, or the exec service's command): its executable becomes executable.
+   */
+  readonly program?: readonly string[];
+  /** PATH used to resolve a bare program name. */
+  readonly path?: string;
+  /** Command policy: seconds until the tree is killed. Default: none. */
+  readonly timeoutS?: number;
+  /** Node binary of the runner. Default: the running one. */
+  readonly nodePath?: string;
+}
+
+/** Validates a spec's `allowed_syscalls` and returns the full allowed set (names). */
+export function resolveSyscalls(spec: Pick<AgentSpec, 'name' | 'allowed_syscalls'>, kind: SandboxKind): string[] {
+  const forbidden: { name: string; reason: string }[] = [];
+  const unknown: string[] = [];
+  for (const entry of spec.allowed_syscalls) {
+    if (entry.startsWith('@') && !Object.hasOwn(SYSCALL_GROUPS, entry)) unknown.push(entry);
+  }
+  const asked = expandSyscalls(spec.allowed_syscalls.filter((e) => !unknown.includes(e)));
+  for (const name of asked) {
+    const reason = forbiddenReason(name);
+    if (reason !== undefined) forbidden.push({ name, reason });
+    else if (!isKnownSyscall(name)) unknown.push(name);
+  }
+  if (forbidden.length > 0 || unknown.length > 0) {
+    const parts = [
+      ...forbidden.map((f) => `"${f.name}" is never allowed (${f.reason})`),
+      ...unknown.map((u) => `"${u}" is not a known x86_64 syscall or @group`),
+    ];
+    throw new SandboxPolicyError(`Agent "${spec.name}" allowed_syscalls: ${parts.join('; ')}`, spec.name, forbidden, unknown);
+  }
+  const all = new Set([...BASE_SYSCALLS, ...asked, ...(kind === 'command' ? COMMAND_SYSCALLS : [])]);
+  // Never passed, whatever the sets say: the launcher answers these itself.
+  all.delete('clone3');
+  if (kind === 'worker') for (const name of ['fork', 'vfork', 'socket', 'socketpair']) all.delete(name);
+  return [...all].sort();
+}
+
+/** Executable + its loader + a script's interpreter, resolved for exec grants. */
+function executableGrants(argv: readonly string[], path: string, into: { exec: Set<string>; read: Set<string> }): void {
+  const first = argv[0];
+  if (first === undefined) return;
+  const file = resolveExecutable(first, path);
+  if (file === undefined) return; // the launcher reports "not found" with exit 127
+  into.exec.add(file);
+  const real = realOrUndefined(file);
+  if (real !== undefined) grantBinary(real, path, into);
+  // Script arguments that are files the program will read (node script.js, python3 bot.py).
+  for (const arg of argv.slice(1)) {
+    if (isAbsolute(arg) && existsSync(arg)) into.read.add(statSync(arg).isDirectory() ? arg : dirname(arg));
+  }
+}
+
+function grantBinary(real: string, path: string, into: { exec: Set<string>; read: Set<string> }, depth = 0): void {
+  into.exec.add(real);
+  const loader = elfInterpreter(real);
+  if (loader !== undefined) into.exec.add(loader);
+  const bang = shebang(real);
+  if (bang !== undefined && depth < 2) {
+    const interp = realOrUndefined(bang.interpreter);
+    if (interp !== undefined) grantBinary(interp, path, into, depth + 1);
+    if (bang.arg !== undefined && /env$/.test(bang.interpreter)) {
+      const target = resolveExecutable(bang.arg, path);
+      const realTarget = target === undefined ? undefined : realOrUndefined(target);
+      if (realTarget !== undefined) grantBinary(realTarget, path, into, depth + 1);
+    }
+  }
+}
+
+function existing(paths: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const p of paths) if (existsSync(p)) out.add(p);
+  return [...out];
+}
+
+/** Compiles an agent spec into the policy for one of its workers or commands. */
+export function compilePolicy(spec: AgentSpec, options: CompileOptions): SandboxPolicy {
+  const { kind } = options;
+  if (!isAbsolute(options.slotDir)) throw new Error(`Slot directory must be absolute, got "${options.slotDir}"`);
+  const slotDir = resolve(options.slotDir);
+  const syscalls = resolveSyscalls(spec, kind);
+  const syscallNumbers = syscalls.map((name) => X86_64_SYSCALLS[name]!).sort((a, b) => a - b);
+  const path = options.path ?? '/usr/local/bin:/usr/bin:/bin';
+
+  const read = new Set<string>([...LIBRARY_DIRS, ...RUNTIME_FILES, ...READ_DEVICES]);
+  const exec = new Set<string>();
+  const grants = { exec, read };
+
+  // The Node runtime (always: the Node runner, and `node` is what most commands run).
+  const node = realOrUndefined(options.nodePath ?? process.execPath);
+  if (node !== undefined) grantBinary(node, path, grants);
+
+  if (spec.worker.kind === 'plugin' && options.program === undefined) {
+    const root = packageRoot();
+    read.add(join(root, 'package.json'));
+    read.add(join(root, 'dist'));
+    for (const dep of RUNNER_DEPENDENCIES) {
+      for (let dir = root; ; dir = dirname(dir)) {
+        const candidate = join(dir, 'node_modules', dep);
+        if (existsSync(candidate)) {
+          read.add(candidate);
+          break;
+        }
+        if (dirname(dir) === dir) break;
+      }
+    }
+    read.add(dirname(spec.worker.pluginPath));
+  }
+  if (options.program !== undefined) {
+    // A program given at run time gets its executable, never its arguments: "exactly the agent's policy".
+    executableGrants(options.program.slice(0, 1), path, grants);
+  } else if (spec.worker.kind === 'command') {
+    // The spec's own program (trusted configuration): also the files its arguments name.
+    executableGrants(spec.worker.argv, path, grants);
+  }
+  if (kind === 'command' || spec.worker.kind === 'command' || options.program !== undefined) {
+    // Interpreters other than Node keep their standard library under /usr/lib.
+    read.add('/usr/lib');
+  }
+  if (kind === 'worker') {
+    // Its own /proc entry (the launcher resolves /proc/self to its pid, which the exec keeps): glibc and
+    // V8 read /proc/self/maps for stack bounds.
+    read.add('/proc/self');
+  } else {
+    for (const p of COMMAND_READ) read.add(p);
+    for (const p of COMMAND_EXEC) exec.add(p);
+  }
+  for (const p of options.extraRead ?? []) {
+    if (!isAbsolute(p)) throw new Error(`Extra read path must be absolute, got "${p}"`);
+    read.add(p);
+  }
+
+  const signals = syscalls.some((name) => SIGNAL_SYSCALLS.has(name));
+  const requiredLandlockAbi = kind === 'command' || signals ? 6 : 1;
+  const requiredFor =
+    kind === 'command'
+      ? 'commands may signal and use Unix sockets: confining them to the sandbox needs signal and abstract-socket scoping'
+      : signals
+        ? 'allowed_syscalls lets the worker send signals: confining them to the sandbox needs signal scoping'
+        : 'filesystem rules';
+
+  const policy: SandboxPolicy = {
+    kind,
+    agent: spec.name,
+    slotDir,
+    read: Object.freeze(existing(read).filter((p) => !exec.has(p))),
+    exec: Object.freeze(existing(exec)),
+    write: Object.freeze([slotDir, ...existing(WRITE_DEVICES)]),
+    syscalls: Object.freeze(syscalls),
+    syscallNumbers: Object.freeze(syscallNumbers),
+    rlimits: Object.freeze({ dataBytes: spec.limits.memory_mb * MIB, nofile: DEFAULT_NOFILE[kind] }),
+    ...(options.timeoutS !== undefined ? { timeoutS: options.timeoutS } : {}),
+    requiredLandlockAbi,
+    requiredFor,
+  };
+  return Object.freeze(policy);
+}
+
+export interface LauncherArgOptions {
+  /** Pretend the kernel has at most this Landlock ABI (tests of the refusal path). */
+  readonly landlockAbiOverride?: number;
+  /** The launcher refuses to start if its parent is not this pid (it died meanwhile). */
+  readonly parentPid?: number;
+}
+
+/** The launcher's argv for a policy (without the launcher path and without the program). */
+export function launcherArgs(policy: SandboxPolicy, options: LauncherArgOptions = {}): string[] {
+  const args = ['--policy', policy.kind];
+  for (const p of policy.read) args.push('--read', p);
+  for (const p of policy.exec) args.push('--exec', p);
+  for (const p of policy.write) args.push('--write', p);
+  args.push('--allow', policy.syscallNumbers.join(','));
+  args.push('--rlimit-data', String(policy.rlimits.dataBytes), '--rlimit-nofile', String(policy.rlimits.nofile));
+  if (policy.kind === 'command' && policy.timeoutS !== undefined) args.push('--timeout-s', String(policy.timeoutS));
+  args.push('--require-abi', String(policy.requiredLandlockAbi));
+  if (options.parentPid !== undefined) args.push('--parent-pid', String(options.parentPid));
+  if (options.landlockAbiOverride !== undefined) args.push('--landlock-abi-override', String(options.landlockAbiOverride));
+  return args;
+}

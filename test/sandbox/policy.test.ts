@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { BASE_SYSCALLS, SYSCALL_GROUPS } from '../../src/spec/syscalls/catalog.js';
+import { X86_64_SYSCALLS } from '../../src/spec/syscalls/table-x86_64.js';
+import { compilePolicy, launcherArgs, resolveSyscalls, SandboxPolicyError } from '../../src/sandbox/policy.js';
+import { sandboxEnv } from '../../src/sandbox/env.js';
+import { checkPolicy, type KernelReport } from '../../src/sandbox/check.js';
+import { spec } from './helpers.js';
+
+const slot = '/tmp/cf-policy-test-slot';
+
+describe('policy compiler', () => {
+  it('has the whole base set, and nothing that creates processes or sockets, for workers', () => {
+    const p = compilePolicy(spec(), { kind: 'worker', slotDir: slot });
+    for (const name of BASE_SYSCALLS) expect(p.syscalls).toContain(name);
+    for (const name of ['fork', 'vfork', 'clone3', 'socket', 'socketpair', 'ptrace', 'io_uring_setup']) {
+      expect(p.syscalls).not.toContain(name);
+    }
+    expect(p.syscallNumbers).toEqual(p.syscalls.map((n) => X86_64_SYSCALLS[n]).sort((a, b) => a! - b!));
+    expect(Object.isFrozen(p)).toBe(true);
+    expect(p.requiredLandlockAbi).toBe(1);
+  });
+
+  it('expands groups', () => {
+    const p = compilePolicy(spec({ allowed_syscalls: ['@timer', 'inotify_init1'] }), { kind: 'worker', slotDir: slot });
+    for (const name of SYSCALL_GROUPS['@timer']!.syscalls) expect(p.syscalls).toContain(name);
+    expect(p.syscalls).toContain('inotify_init1');
+  });
+
+  it('reports forbidden and unknown syscalls by name', () => {
+    const bad = spec({ allowed_syscalls: ['ptrace', '@timer', 'io_uring_setup', 'not_a_syscall', '@nope'] });
+    let error: unknown;
+    try {
+      resolveSyscalls(bad, 'worker');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SandboxPolicyError);
+    const e = error as SandboxPolicyError;
+    expect(e.forbidden.map((f) => f.name)).toEqual(['ptrace', 'io_uring_setup']);
+    expect(e.unknown).toEqual(['@nope', 'not_a_syscall']);
+    expect(e.message).toBe(
+      'Agent "test-bot" allowed_syscalls: "ptrace" is never allowed (tracing other processes escapes the sandbox); ' +
+        '"io_uring_setup" is never allowed (io_uring bypasses the syscall filter); ' +
+        '"@nope" is not a known x86_64 syscall or @group; "not_a_syscall" is not a known x86_64 syscall or @group',
+    );
+    expect(() => compilePolicy(spec({ allowed_syscalls: ['socket'] }), { kind: 'worker', slotDir: slot })).toThrow(
+      /"socket" is never allowed \(workers have no network and no sockets/,
+    );
+  });
+
+  it('needs signal scoping (ABI 6) when a worker may send signals, and always for commands', () => {
+    expect(compilePolicy(spec({ allowed_syscalls: ['@signal'] }), { kind: 'worker', slotDir: slot }).requiredLandlockAbi).toBe(6);
+    const c = compilePolicy(spec(), { kind: 'command', slotDir: slot, timeoutS: 5 });
+    expect(c.requiredLandlockAbi).toBe(6);
+    expect(c.syscalls).toEqual(expect.arrayContaining(['fork', 'wait4', 'socket', 'connect', 'kill']));
+    expect(c.syscalls).not.toContain('clone3');
+    expect(launcherArgs(c)).toEqual(expect.arrayContaining(['--policy', 'command', '--timeout-s', '5', '--require-abi', '6']));
+  });
+
+  it('reads the runtime and the plugin, writes only the slot, never home or the repository', () => {
+    const p = compilePolicy(spec(), { kind: 'worker', slotDir: slot });
+    expect(p.write).toEqual([slot, '/dev/null']);
+    expect(p.exec).toContain(process.execPath);
+    expect(p.exec.some((e) => e.includes('ld-linux'))).toBe(true);
+    expect(p.read.some((r) => r.endsWith('/test/sandbox/fixtures'))).toBe(true);
+    for (const path of [...p.read, ...p.exec]) {
+      expect(path === '/' || path === '/root' || path === '/home' || path.startsWith('/home/') || path === process.cwd()).toBe(false);
+    }
+    expect(p.rlimits.dataBytes).toBe(512 * 1024 * 1024);
+  });
+
+  it('lets a command worker run its own program', () => {
+    const p = compilePolicy(spec({ worker: { kind: 'command', argv: ['/usr/bin/python3', '/tmp/bot.py'] } }), {
+      kind: 'worker',
+      slotDir: slot,
+    });
+    expect(p.exec.some((e) => e.includes('python3'))).toBe(true);
+    expect(p.read).toContain('/usr/lib');
+  });
+});
+
+describe('sandbox environment', () => {
+  it('is an allow-list: no keys, HOME in the slot', () => {
+    const env = sandboxEnv({
+      kind: 'worker',
+      slotDir: slot,
+      agent: 'x',
+      from: { OPENAI_API_KEY: 'sk-secret', GITHUB_TOKEN: 'ghp', LANG: 'en_US.UTF-8', TZ: 'UTC', TERM: 'xterm', NODE_OPTIONS: '--require /x' },
+    });
+    expect(Object.keys(env).sort()).toEqual(['CODEX_FLEET_AGENT', 'CODEX_FLEET_SLOT', 'HOME', 'LANG', 'PATH', 'TMPDIR', 'TZ']);
+    expect(env['HOME']!.startsWith(slot + '/')).toBe(true);
+    expect(sandboxEnv({ kind: 'command', slotDir: slot, agent: 'x', from: { TERM: 'xterm' } })['TERM']).toBe('xterm');
+  });
+});
+
+describe('kernel check', () => {
+  const report: KernelReport = {
+    launcher_version: 1, arch: 'x86_64', kernel: '6.1.0', landlock_abi: 3, landlock_kernel_abi: 3, landlock_status: 'ok',
+    landlock_fs: true, landlock_net: false, landlock_scope: false, seccomp: true, no_new_privs: true, euid: 0,
+  };
+  it('accepts a worker on ABI 3 with notes, refuses a command with advice', () => {
+    const worker = checkPolicy(report, { kind: 'worker', requiredLandlockAbi: 1, requiredFor: 'filesystem rules' });
+    expect(worker.ok).toBe(true);
+    expect(worker.notes.length).toBeGreaterThan(0);
+    const command = checkPolicy(report, { kind: 'command', requiredLandlockAbi: 6, requiredFor: 'signal scoping' });
+    expect(command.ok).toBe(false);
+    expect(command.advice).toBe('Upgrade to Linux 6.12 or newer (Landlock ABI 6); this kernel (6.1.0) has ABI 3.');
+  });
+});
