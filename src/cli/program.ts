@@ -3,8 +3,11 @@
  * the `fleet` command; this file only assembles them.
  */
 import { Command } from 'commander';
+import { registerConformanceCommand } from './commands/conformance.js';
 import { registerInitCommand } from './commands/init.js';
+import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerValidateCommand } from './commands/validate.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
@@ -22,5 +25,8 @@ export function buildProgram(): Command {
 
   registerInitCommand(fleet);
   registerValidateCommand(fleet);
+  registerSandboxCommand(fleet);
+  registerWorkerCommand(fleet);
+  registerConformanceCommand(fleet);
   return root;
 }

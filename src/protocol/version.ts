@@ -1,0 +1,42 @@
+/**
+ * Protocol version and the fixed numbers every implementation shares.
+ *
+ * @example
+ * ```ts
+ * import { PROTOCOL_VERSION, MAX_LINE_BYTES } from './version.js';
+ * console.log(`speaking ${PROTOCOL_VERSION}, lines up to ${MAX_LINE_BYTES} bytes`);
+ * ```
+ */
+
+/**
+ * The protocol version this code speaks, `MAJOR.MINOR`. Peers are compatible when the major numbers are
+ * equal; a minor bump only adds optional fields or methods.
+ */
+export const PROTOCOL_VERSION = '1.0';
+
+/** The major part of {@link PROTOCOL_VERSION}. */
+export const PROTOCOL_MAJOR = 1;
+
+/**
+ * Largest message line, in bytes of UTF-8, newline excluded (16 MiB). A longer line is discarded up to its
+ * newline and answered with `MessageTooLarge` (`-32003`) and `id: null`.
+ */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/** Grace periods of the `kill` sequence, in milliseconds (see docs/protocol.md, "kill"). */
+export const KILL_GRACE = Object.freeze({
+  /** After `$/cancelRequest` for a running task: time for the worker to answer it. */
+  cancelMs: 5_000,
+  /** After the `shutdown` request: time for its response. */
+  shutdownMs: 5_000,
+  /** After the `exit` notification: time for the process to exit by itself. */
+  exitMs: 2_000,
+  /** After SIGTERM: time before SIGKILL. */
+  termMs: 3_000,
+});
+
+/** Whether a peer's `protocol_version` string is compatible with ours. */
+export function isCompatibleVersion(version: string): boolean {
+  const match = /^(\d+)\.(\d+)$/.exec(version);
+  return match !== null && Number(match[1]) === PROTOCOL_MAJOR;
+}

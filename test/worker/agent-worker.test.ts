@@ -1,0 +1,64 @@
+/** The real runner entry (dist/scripts/agent-worker.js) as a child process, and the module-graph rule. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { initializeParams } from '../../src/conformance/checks.js';
+import { serveStub } from '../../src/conformance/stub.js';
+import { Exit, Initialize, Shutdown } from '../../src/protocol/lifecycle.js';
+import { TaskRun } from '../../src/protocol/task.js';
+import { ROOT, built, fixture, killChildren, spawnPeer } from '../rpc/child.js';
+
+afterEach(killChildren);
+
+const echoBot = `${ROOT}examples/echo-bot/plugin.js`;
+
+async function driveEchoBot(nodeArgs: string[], env?: NodeJS.ProcessEnv): Promise<{ output: unknown; exit: { code: number | null } }> {
+  const saved = { ...process.env };
+  if (env) Object.assign(process.env, env);
+  const peer = spawnPeer([...nodeArgs, built('scripts/agent-worker.js'), '--plugin', echoBot]);
+  process.env = saved;
+  serveStub(peer.conn);
+  await peer.conn.start();
+  await peer.conn.request(Initialize, initializeParams('/tmp'));
+  const result = await peer.conn.request(TaskRun, { task: { id: 't1', kind: 'echo', input: { hello: ['wörld', 1] } } });
+  await expect(peer.conn.request(Shutdown, {})).resolves.toBeNull();
+  await peer.conn.notify(Exit, {});
+  return { output: result.output, exit: await peer.exited };
+}
+
+describe('scripts/agent-worker.ts', () => {
+  it('runs the echo-bot plugin through a whole lifecycle and exits 0', async () => {
+    const { output, exit } = await driveEchoBot([]);
+    expect(output).toEqual({ hello: ['wörld', 1] });
+    expect(exit).toEqual({ code: 0, signal: null });
+  });
+
+  it('exits 2 with a usage message on a bad argument', async () => {
+    const peer = spawnPeer([built('scripts/agent-worker.js'), '--bogus']);
+    await peer.conn.start();
+    expect((await peer.exited).code).toBe(2);
+    expect(peer.stderr()).toContain("agent-worker: Unknown option '--bogus'");
+  });
+
+  it('loads nothing from the supervisor, the sandbox, the CLI or the UI, and no process or network module', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'codex-fleet-imports-'));
+    const log = join(dir, 'imports.log');
+    try {
+      await driveEchoBot(['--import', pathToFileURL(fixture('worker/register-hooks.mjs')).href], { IMPORT_LOG: log });
+      const urls = [...new Set(readFileSync(log, 'utf8').trim().split('\n'))];
+      const files = urls.filter((u) => u.startsWith('file:')).map((u) => u.slice(pathToFileURL(ROOT).href.length));
+      const builtins = urls.filter((u) => u.startsWith('node:')).map((u) => u.slice(5));
+      // Sanity: the hook saw the runner and the plugin.
+      expect(files).toContain('dist/scripts/agent-worker.js');
+      expect(files).toContain('examples/echo-bot/plugin.js');
+      const allowed = /^(dist\/scripts\/agent-worker\.js|dist\/src\/(protocol|rpc|worker)\/[\w-]+\.js|examples\/echo-bot\/plugin\.js|node_modules\/@sinclair\/typebox\/.+|test\/fixtures\/worker\/.+)$/;
+      expect(files.filter((f) => !allowed.test(f))).toEqual([]);
+      const forbidden = ['child_process', 'net', 'http', 'https', 'http2', 'dgram', 'tls', 'cluster', 'worker_threads', 'inspector'];
+      expect(builtins.filter((b) => forbidden.includes(b))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
