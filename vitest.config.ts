@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Tests spawn real processes and sandboxes; two cores do not gain from more forks.
     pool: 'forks',
+    // The JSON report lets .ci/run print the plain "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: '.test-results.json' }]],
   },
 });

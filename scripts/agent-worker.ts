@@ -1,5 +1,5 @@
 /**
- * The Node worker runner (seed contract): `node dist/scripts/agent-worker.js --plugin FILE`.
+ * The Node worker runner: `node dist/scripts/agent-worker.js --plugin FILE`.
  *
  * Speaks docs/protocol.md on stdin/stdout and writes diagnostics to stderr. Runs inside the agent's
  * sandbox: it opens no socket and starts no process. Exit status: 0 after `shutdown` then `exit`, 1 when

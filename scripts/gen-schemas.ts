@@ -8,7 +8,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONTROL_ERROR_MEANINGS, CONTROL_METHODS, ControlErrorCodes } from '../src/control/methods.js';
+import { methodReference } from '../src/docs/method-reference.js';
 import { fieldTable, syscallLists } from '../src/docs/spec-reference.js';
+import { ErrorCodes } from '../src/protocol/error-codes.js';
+import { methodSchemaFiles, protocolSchemaFiles } from '../src/protocol/schemas.js';
 import { AgentSpecSchema } from '../src/spec/schema.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -29,8 +33,31 @@ function splice(text: string, name: string, body: string): string {
 function outputs(): Map<string, string> {
   const files = new Map<string, string>();
   files.set('docs/agent-spec.schema.json', json(AgentSpecSchema));
+  for (const [name, schema] of Object.entries(protocolSchemaFiles())) files.set(`docs/protocol/${name}`, json(schema));
+  for (const [name, schema] of Object.entries(methodSchemaFiles(CONTROL_METHODS, 'urn:codex-fleet:control:1:'))) {
+    files.set(`docs/control/${name}`, json(schema));
+  }
   const specDoc = readFileSync(join(root, 'docs/agent-spec.md'), 'utf8');
   files.set('docs/agent-spec.md', splice(splice(specDoc, 'fields', fieldTable()), 'syscalls', syscallLists()));
+
+  const errorNames = new Map<number, string>([
+    ...Object.entries(ErrorCodes).map(([name, code]) => [code, name] as [number, string]),
+    ...Object.entries(ControlErrorCodes).map(([name, code]) => [code, name] as [number, string]),
+  ]);
+  const controlErrors = [
+    '| code | name | meaning |',
+    '| --- | --- | --- |',
+    ...Object.entries(ControlErrorCodes).map(
+      ([name, code]) => `| \`${code}\` | ${name} | ${CONTROL_ERROR_MEANINGS[name as keyof typeof ControlErrorCodes]} |`,
+    ),
+    '',
+    'The standard JSON-RPC codes (`-32700` … `-32603`) and the worker protocol\'s codes mean what docs/protocol.md says.',
+  ].join('\n');
+  const controlDoc = readFileSync(join(root, 'docs/control.md'), 'utf8');
+  files.set(
+    'docs/control.md',
+    splice(splice(controlDoc, 'control-methods', methodReference(CONTROL_METHODS, (c) => errorNames.get(c) ?? '')), 'control-errors', controlErrors),
+  );
   return files;
 }
 

@@ -4,8 +4,11 @@
  */
 import { Command } from 'commander';
 import { registerConformanceCommand } from './commands/conformance.js';
+import { registerAdminCommands } from './commands/fleet-admin.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
+import { registerStartCommand } from './commands/start.js';
+import { registerTaskCommands } from './commands/tasks.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { packageVersion } from './version.js';
@@ -25,6 +28,9 @@ export function buildProgram(): Command {
 
   registerInitCommand(fleet);
   registerValidateCommand(fleet);
+  registerStartCommand(fleet);
+  registerTaskCommands(fleet);
+  registerAdminCommands(fleet);
   registerSandboxCommand(fleet);
   registerWorkerCommand(fleet);
   registerConformanceCommand(fleet);

@@ -32,7 +32,7 @@ export type Direction =
 
 /**
  * A notification tied to a request: its params carry `request_id`, the id of a request still in flight
- * (the seed's `stream` primitive). The receiver delivers it to that request's caller, in order, before
+ * (the `stream` primitive). The receiver delivers it to that request's caller, in order, before
  * the request's response.
  */
 export interface NotificationType<M extends string = string, P extends TSchema = TSchema> {

@@ -48,7 +48,7 @@ describe('loadAgentSpecs', () => {
     }).toThrow(TypeError);
   });
 
-  it('reports the seed example message with file:line:col', async () => {
+  it('reports the documented example message with file:line:col', async () => {
     spec('patch-bot', `${base('patch-bot')}max_tokens: 100\ncost_budget: "ten"\n`);
     expect(await messages()).toEqual(['patch-bot.yaml:6:14: "cost_budget" must be a number of dollars > 0, got "ten"']);
   });

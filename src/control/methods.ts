@@ -1,0 +1,271 @@
+/**
+ * The control API: JSON-RPC 2.0 over the supervisor's Unix socket. This is how the CLI, a main agent
+ * (through `codex fleet mcp`) or any program drives a running fleet; docs/control.md is generated
+ * from these definitions.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { defineNotification, defineRequest } from '../protocol/method.js';
+
+/** Control-API error codes (JSON-RPC server-error range, beside the worker protocol's). */
+export const ControlErrorCodes = Object.freeze({
+  Unauthorized: -32050,
+  UnknownAgent: -32051,
+  UnknownTask: -32052,
+  NotAccepting: -32053,
+  WaitTimeout: -32054,
+});
+
+export const CONTROL_ERROR_MEANINGS: Readonly<Record<keyof typeof ControlErrorCodes, string>> = Object.freeze({
+  Unauthorized: 'The connection has not sent `fleet/hello` with the token from the state directory.',
+  UnknownAgent: 'No agent of that name is loaded in this fleet.',
+  UnknownTask: 'No task with that id is in the journal.',
+  NotAccepting: 'The fleet is stopping and accepts no new tasks.',
+  WaitTimeout: '`tasks/wait` gave up before the task finished; the task goes on.',
+});
+
+const TaskState = Type.Union(
+  [Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed'), Type.Literal('cancelled')],
+  { description: 'queued → running → done | failed | cancelled (running → queued again on a retry).' },
+);
+
+export const TaskViewSchema = Type.Object(
+  {
+    id: Type.String({ description: 'Task id, e.g. `tmifx2k3a9f01c`.' }),
+    agent: Type.String(),
+    kind: Type.String({ description: 'What to do, for the agent\'s plugin; `default` when none was named.' }),
+    input: Type.Unknown({ description: 'The task input as submitted.' }),
+    state: TaskState,
+    attempts: Type.Integer({ minimum: 0, description: 'Times the task was started.' }),
+    created_at: Type.Integer({ description: 'Milliseconds since the epoch.' }),
+    updated_at: Type.Integer(),
+    started_at: Type.Union([Type.Integer(), Type.Null()]),
+    finished_at: Type.Union([Type.Integer(), Type.Null()]),
+    result: Type.Unknown({ description: 'The worker\'s result (state `done`), else null.' }),
+    error: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed, was cancelled or re-queued.' }),
+  },
+  { additionalProperties: false, title: 'Task' },
+);
+export type TaskView = Static<typeof TaskViewSchema>;
+
+const AgentState = Type.Union(
+  [Type.Literal('starting'), Type.Literal('running'), Type.Literal('paused'), Type.Literal('errored'), Type.Literal('stopped')],
+  {
+    description:
+      'running: takes tasks; paused: keeps its tasks queued (by `agents/pause`, or when it cannot afford its next call); ' +
+      'errored: its workers crash-looped or cannot be sandboxed; stopped: killed by `agents/kill`.',
+  },
+);
+
+export const AgentStatusSchema = Type.Object(
+  {
+    name: Type.String(),
+    state: AgentState,
+    reason: Type.Union([Type.String(), Type.Null()], { description: 'Why it is paused, errored or stopped.' }),
+    model: Type.String(),
+    cost_budget: Type.Number({ description: 'US dollars.' }),
+    concurrency: Type.Integer(),
+    workers: Type.Integer({ description: 'Worker processes alive now.' }),
+    worker_states: Type.Array(Type.String(), { description: 'Each worker slot\'s state: starting, ready, busy, stopping, stopped, errored.' }),
+    restarts: Type.Integer({ description: 'Abnormal worker exits since the fleet started.' }),
+    queued: Type.Integer(),
+    running: Type.Integer(),
+    done: Type.Integer(),
+    failed: Type.Integer(),
+    cancelled: Type.Integer(),
+  },
+  { additionalProperties: false, title: 'Agent status' },
+);
+export type AgentStatus = Static<typeof AgentStatusSchema>;
+
+export const FleetStatusSchema = Type.Object(
+  {
+    pid: Type.Integer(),
+    version: Type.String(),
+    state_dir: Type.String(),
+    project: Type.String({ description: 'The directory the fleet was started in.' }),
+    started_at: Type.Integer(),
+    sandbox: Type.Union([Type.Literal('enforced'), Type.Literal('disabled')], {
+      description: '`disabled` only when started with --unsafe-no-sandbox.',
+    }),
+    agents: Type.Array(AgentStatusSchema),
+  },
+  { additionalProperties: false, title: 'Fleet status' },
+);
+export type FleetStatus = Static<typeof FleetStatusSchema>;
+
+export const FleetEventSchema = Type.Object(
+  {
+    time: Type.Integer({ description: 'Milliseconds since the epoch.' }),
+    type: Type.String({
+      description:
+        'fleet.started, fleet.stopping, fleet.stopped, agent.state, worker.state, worker.exit, task.queued, ' +
+        'task.started, task.done, task.failed, task.retry, task.cancelled, log.',
+    }),
+    agent: Type.Optional(Type.String()),
+    worker: Type.Optional(Type.Integer({ description: 'Slot index of the worker within its agent.' })),
+    task: Type.Optional(Type.String()),
+    message: Type.String({ description: 'One readable line.' }),
+    data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false, title: 'Fleet event' },
+);
+export type FleetEvent = Static<typeof FleetEventSchema>;
+
+const Empty = Type.Object({}, { additionalProperties: false });
+const AgentParams = Type.Object({ agent: Type.String({ minLength: 1 }) }, { additionalProperties: false });
+const TaskIdParams = Type.Object({ id: Type.String({ minLength: 1 }) }, { additionalProperties: false });
+const TaskResult = Type.Object({ task: TaskViewSchema }, { additionalProperties: false });
+const AgentResult = Type.Object({ agent: AgentStatusSchema }, { additionalProperties: false });
+
+export const Hello = defineRequest({
+  method: 'fleet/hello',
+  direction: 'client-to-supervisor',
+  description:
+    'Authenticates the connection with the token in `<state dir>/control.token`. Must be the first request; ' +
+    'every other request before it fails with Unauthorized.',
+  params: Type.Object(
+    { token: Type.String({ minLength: 1 }), client: Type.Optional(Type.String({ description: 'Who is asking, for logs.' })) },
+    { additionalProperties: false },
+  ),
+  result: Type.Object({ pid: Type.Integer(), version: Type.String(), state_dir: Type.String() }, { additionalProperties: false }),
+  errors: [ControlErrorCodes.Unauthorized],
+});
+
+export const Status = defineRequest({
+  method: 'fleet/status',
+  direction: 'client-to-supervisor',
+  description: 'The fleet and every agent: state, workers, task counts.',
+  params: Empty,
+  result: FleetStatusSchema,
+});
+
+export const Submit = defineRequest({
+  method: 'tasks/submit',
+  direction: 'client-to-supervisor',
+  description: 'Queues a task for an agent. The task is on disk before this answers.',
+  params: Type.Object(
+    {
+      agent: Type.String({ minLength: 1 }),
+      kind: Type.Optional(Type.String({ minLength: 1, description: 'What to do, e.g. "repair". Default: "default".' })),
+      input: Type.Unknown({ description: 'Any JSON value.' }),
+    },
+    { additionalProperties: false },
+  ),
+  result: TaskResult,
+  errors: [ControlErrorCodes.UnknownAgent, ControlErrorCodes.NotAccepting],
+});
+
+export const GetTask = defineRequest({
+  method: 'tasks/get',
+  direction: 'client-to-supervisor',
+  description: 'One task, with its result once it is done.',
+  params: TaskIdParams,
+  result: TaskResult,
+  errors: [ControlErrorCodes.UnknownTask],
+});
+
+export const ListTasks = defineRequest({
+  method: 'tasks/list',
+  direction: 'client-to-supervisor',
+  description: 'Tasks, newest first.',
+  params: Type.Object(
+    {
+      agent: Type.Optional(Type.String()),
+      state: Type.Optional(TaskState),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 100 })),
+    },
+    { additionalProperties: false },
+  ),
+  result: Type.Object({ tasks: Type.Array(TaskViewSchema) }, { additionalProperties: false }),
+});
+
+export const WaitTask = defineRequest({
+  method: 'tasks/wait',
+  direction: 'client-to-supervisor',
+  description: 'Answers once the task is done, failed or cancelled (at once if it already is).',
+  params: Type.Object(
+    { id: Type.String({ minLength: 1 }), timeout_s: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Give up after this long (WaitTimeout).' })) },
+    { additionalProperties: false },
+  ),
+  result: TaskResult,
+  errors: [ControlErrorCodes.UnknownTask, ControlErrorCodes.WaitTimeout],
+});
+
+export const CancelTask = defineRequest({
+  method: 'tasks/cancel',
+  direction: 'client-to-supervisor',
+  description: 'Cancels a queued or running task (a running one is cancelled in its worker first).',
+  params: TaskIdParams,
+  result: TaskResult,
+  errors: [ControlErrorCodes.UnknownTask],
+});
+
+export const PauseAgent = defineRequest({
+  method: 'agents/pause',
+  direction: 'client-to-supervisor',
+  description: 'Stops giving the agent new tasks; running tasks finish. Remembered across restarts.',
+  params: AgentParams,
+  result: AgentResult,
+  errors: [ControlErrorCodes.UnknownAgent],
+});
+
+export const ResumeAgent = defineRequest({
+  method: 'agents/resume',
+  direction: 'client-to-supervisor',
+  description: 'Resumes a paused, stopped or errored agent (its workers are started again).',
+  params: AgentParams,
+  result: AgentResult,
+  errors: [ControlErrorCodes.UnknownAgent],
+});
+
+export const KillAgent = defineRequest({
+  method: 'agents/kill',
+  direction: 'client-to-supervisor',
+  description:
+    'Stops the agent\'s workers now (cancel, shutdown, SIGTERM, SIGKILL). Their running tasks go back to the queue; ' +
+    'the agent stays stopped until `agents/resume`.',
+  params: AgentParams,
+  result: AgentResult,
+  errors: [ControlErrorCodes.UnknownAgent],
+});
+
+export const StopFleet = defineRequest({
+  method: 'fleet/stop',
+  direction: 'client-to-supervisor',
+  description:
+    'Stops the fleet: by default it drains (takes no new tasks, lets running ones finish); with `now` it kills ' +
+    'the workers and re-queues their tasks. Queued tasks stay in the journal for the next start.',
+  params: Type.Object({ now: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
+  result: Empty,
+});
+
+export const Subscribe = defineRequest({
+  method: 'events/subscribe',
+  direction: 'client-to-supervisor',
+  description: 'From now on the supervisor sends this connection a `fleet/event` notification per event.',
+  params: Empty,
+  result: Empty,
+});
+
+export const EventNotification = defineNotification({
+  method: 'fleet/event',
+  direction: 'supervisor-to-client',
+  description: 'One fleet event, sent to subscribed connections.',
+  params: Type.Object({ event: FleetEventSchema }, { additionalProperties: false }),
+});
+
+export const CONTROL_METHODS = Object.freeze([
+  Hello,
+  Status,
+  Submit,
+  GetTask,
+  ListTasks,
+  WaitTask,
+  CancelTask,
+  PauseAgent,
+  ResumeAgent,
+  KillAgent,
+  StopFleet,
+  Subscribe,
+  EventNotification,
+]);

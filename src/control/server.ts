@@ -1,0 +1,144 @@
+/**
+ * The supervisor's end of the control socket: a Unix socket (mode 0600) in the state directory. Each
+ * connection must first prove it can read `control.token` (mode 0600, in a directory no sandbox can
+ * read) with `fleet/hello`; sandboxed workers have no sockets at all, and commands run for them cannot
+ * read the token, so nothing sandboxed can drive the fleet.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { RequestType, ParamsOf, ResultOf } from '../protocol/method.js';
+import { Connection } from '../rpc/connection.js';
+import { RpcError } from '../rpc/errors.js';
+import { StreamTransport } from '../rpc/stream-transport.js';
+import type { StatePaths } from '../supervisor/state-dir.js';
+import {
+  CancelTask,
+  ControlErrorCodes,
+  EventNotification,
+  GetTask,
+  Hello,
+  KillAgent,
+  ListTasks,
+  PauseAgent,
+  ResumeAgent,
+  Status,
+  StopFleet,
+  Submit,
+  Subscribe,
+  WaitTask,
+  type AgentStatus,
+  type FleetEvent,
+  type FleetStatus,
+  type TaskView,
+} from './methods.js';
+
+/** What the supervisor provides to the control API. */
+export interface ControlHandlers {
+  readonly version: string;
+  status(): FleetStatus;
+  submit(agent: string, input: unknown, kind?: string): Promise<TaskView>;
+  getTask(id: string): TaskView;
+  listTasks(filter: ParamsOf<typeof ListTasks>): TaskView[];
+  waitTask(id: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<TaskView>;
+  cancelTask(id: string): Promise<TaskView>;
+  pause(agent: string): AgentStatus;
+  resume(agent: string): AgentStatus;
+  kill(agent: string): Promise<AgentStatus>;
+  stop(now: boolean): void;
+  /** Calls `listener` for every fleet event until the returned function is called. */
+  subscribe(listener: (event: FleetEvent) => void): () => void;
+}
+
+/** A client that sends this many bad messages is disconnected. */
+const MAX_VIOLATIONS = 20;
+
+export class ControlServer {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private token = '';
+
+  constructor(
+    private readonly paths: StatePaths,
+    private readonly handlers: ControlHandlers,
+  ) {}
+
+  /** Writes a fresh token and listens. Call only while holding the supervisor lock. */
+  async listen(): Promise<void> {
+    this.token = randomBytes(32).toString('hex');
+    writeFileSync(this.paths.token, `${this.token}\n`, { mode: 0o600 });
+    chmodSync(this.paths.token, 0o600);
+    // Any socket file left here belongs to a dead supervisor: we hold the lock.
+    rmSync(this.paths.socket, { force: true });
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.paths.socket, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    chmodSync(this.paths.socket, 0o600);
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    rmSync(this.paths.socket, { force: true });
+    rmSync(this.paths.token, { force: true });
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const connection = new Connection(new StreamTransport(socket, socket));
+    let authed = false;
+    let unsubscribe: (() => void) | undefined;
+    connection.on('violation', (violation) => {
+      if (violation.total >= MAX_VIOLATIONS) socket.destroy();
+    });
+    connection.on('close', () => unsubscribe?.());
+
+    const guarded = <T extends RequestType>(type: T, handler: (params: ParamsOf<T>, signal: AbortSignal) => ResultOf<T> | Promise<ResultOf<T>>): void => {
+      connection.onRequest(type, (params, ctx) => {
+        if (!authed) throw new RpcError(ControlErrorCodes.Unauthorized, 'Send fleet/hello with the token from the state directory first');
+        return handler(params, ctx.signal);
+      });
+    };
+
+    connection.onRequest(Hello, (params) => {
+      const given = Buffer.from(params.token);
+      const expected = Buffer.from(this.token);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        throw new RpcError(ControlErrorCodes.Unauthorized, 'Wrong control token');
+      }
+      authed = true;
+      return { pid: process.pid, version: this.handlers.version, state_dir: this.paths.dir };
+    });
+    guarded(Status, () => this.handlers.status());
+    guarded(Submit, async (p) => ({ task: await this.handlers.submit(p.agent, p.input, p.kind) }));
+    guarded(GetTask, (p) => ({ task: this.handlers.getTask(p.id) }));
+    guarded(ListTasks, (p) => ({ tasks: this.handlers.listTasks(p) }));
+    guarded(WaitTask, async (p, signal) => ({
+      task: await this.handlers.waitTask(p.id, p.timeout_s === undefined ? undefined : p.timeout_s * 1000, signal),
+    }));
+    guarded(CancelTask, async (p) => ({ task: await this.handlers.cancelTask(p.id) }));
+    guarded(PauseAgent, (p) => ({ agent: this.handlers.pause(p.agent) }));
+    guarded(ResumeAgent, (p) => ({ agent: this.handlers.resume(p.agent) }));
+    guarded(KillAgent, async (p) => ({ agent: await this.handlers.kill(p.agent) }));
+    guarded(StopFleet, (p) => {
+      // Answer first, then stop: the client hears that the request was taken.
+      setImmediate(() => this.handlers.stop(p.now ?? false));
+      return {};
+    });
+    guarded(Subscribe, () => {
+      unsubscribe ??= this.handlers.subscribe((event) => {
+        connection.sendNotification(EventNotification.method, { event }).catch(() => socket.destroy());
+      });
+      return {};
+    });
+    connection.start().catch(() => socket.destroy());
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * The supervisor: reads the agents, spawns each agent's
+ * pool of sandboxed workers, routes tasks from the durable journal to them, serves the control socket,
+ * and keeps the fleet alive. One per state directory.
+ *
+ * @example
+ * ```ts
+ * const { agents } = await loadAgentSpecs(['agents']);
+ * const supervisor = await Supervisor.start({ agents, stateDir: resolveStateDir(), projectDir: process.cwd() });
+ * supervisor.events.subscribe((event) => console.log(formatEvent(event)));
+ * await supervisor.done;
+ * ```
+ */
+import { ControlErrorCodes, type AgentStatus, type FleetStatus, type TaskView } from '../../control/methods.js';
+import { ControlServer, type ControlHandlers } from '../../control/server.js';
+import { RpcError } from '../../rpc/errors.js';
+import { checkPolicy, probeKernel, refusalMessage, type KernelReport } from '../../sandbox/check.js';
+import { buildSandboxedSpawn } from '../../sandbox/launcher.js';
+import { compilePolicy } from '../../sandbox/policy.js';
+import type { AgentSpec } from '../../spec/types.js';
+import { AgentPool } from '../../supervisor/agent-pool.js';
+import { FleetEvents, type FleetEvent } from '../../supervisor/events.js';
+import { SqliteJournal } from '../../supervisor/journal.js';
+import { SupervisorLock } from '../../supervisor/lock.js';
+import { StatePaths } from '../../supervisor/state-dir.js';
+import { DEFAULT_TASK_KIND, FINAL_STATES, type TaskRecord, type TaskStore } from '../../supervisor/task-store.js';
+import { serveWorker } from '../../supervisor/services.js';
+import { workerArgv } from '../../supervisor/worker-program.js';
+import { closest } from '../../spec/suggest.js';
+
+export interface SupervisorOptions {
+  readonly agents: readonly AgentSpec[];
+  readonly stateDir: string;
+  /** The directory the fleet serves (shown in status). */
+  readonly projectDir: string;
+  readonly version?: string;
+  /** Runs workers without any sandbox. Only for `--unsafe-no-sandbox`; logged loudly. */
+  readonly unsafeNoSandbox?: boolean;
+  /** Testing: the launcher's own Landlock detection sees at most this ABI. */
+  readonly landlockAbiOverride?: number;
+  /** Receives every event, from the first one of the start-up on. */
+  readonly onEvent?: (event: FleetEvent) => void;
+}
+
+export class Supervisor implements ControlHandlers {
+  readonly events = new FleetEvents();
+  readonly version: string;
+  readonly paths: StatePaths;
+  readonly startedAt = Date.now();
+  /** Resolves when the fleet has stopped and released its state directory. */
+  readonly done: Promise<void>;
+
+  private readonly pools = new Map<string, AgentPool>();
+  private readonly waiters = new Map<string, Set<(task: TaskRecord) => void>>();
+  private store!: TaskStore;
+  private lock!: SupervisorLock;
+  private control!: ControlServer;
+  private stopping: Promise<void> | undefined;
+  private resolveDone!: () => void;
+
+  private constructor(private readonly options: SupervisorOptions) {
+    this.version = options.version ?? '0.0.0';
+    this.paths = new StatePaths(options.stateDir);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    if (options.onEvent) this.events.subscribe(options.onEvent);
+  }
+
+  /** Takes the state directory, recovers the journal, starts every agent and the control socket. */
+  static async start(options: SupervisorOptions): Promise<Supervisor> {
+    const supervisor = new Supervisor(options);
+    await supervisor.boot();
+    return supervisor;
+  }
+
+  private async boot(): Promise<void> {
+    this.paths.ensure();
+    this.lock = SupervisorLock.acquire(this.paths);
+    try {
+      this.store = new SqliteJournal(this.paths.journal);
+      const retries = new Map(this.options.agents.map((a) => [a.name, a.limits.retries]));
+      const recovered = this.store.recover((task) => task.attempts <= (retries.get(task.agent) ?? 0));
+      for (const task of recovered.requeued) {
+        this.events.emit({ type: 'task.retry', agent: task.agent, task: task.id, message: `task ${task.id} was running when the last supervisor stopped: queued again` });
+      }
+      for (const task of recovered.failed) {
+        this.events.emit({ type: 'task.failed', agent: task.agent, task: task.id, message: `task ${task.id} failed: ${task.error}` });
+      }
+      const kernel = this.options.unsafeNoSandbox ? undefined : await this.probe();
+      if (this.options.unsafeNoSandbox) {
+        this.events.emit({
+          type: 'log',
+          message: 'WARNING: --unsafe-no-sandbox: workers run WITHOUT seccomp, Landlock or dropped capabilities; they can read your files, use the network and start processes',
+        });
+      }
+      for (const spec of this.options.agents) this.pools.set(spec.name, this.createPool(spec));
+      this.control = new ControlServer(this.paths, this);
+      await this.control.listen();
+      this.events.emit({
+        type: 'fleet.started',
+        message: `fleet started (pid ${process.pid}, ${this.pools.size} agents, state ${this.paths.dir})`,
+        data: { pid: process.pid, state_dir: this.paths.dir },
+      });
+      const paused = this.store.paused();
+      for (const [name, pool] of this.pools) {
+        const refusal = kernel === undefined ? undefined : this.sandboxRefusal(pool.spec, kernel);
+        if (refusal) pool.refuse(refusal);
+        else pool.start(paused.get(name));
+      }
+    } catch (error) {
+      this.store?.close();
+      this.lock.release();
+      throw error;
+    }
+  }
+
+  private async probe(): Promise<KernelReport> {
+    return probeKernel(this.options.landlockAbiOverride === undefined ? {} : { landlockAbiOverride: this.options.landlockAbiOverride });
+  }
+
+  private sandboxRefusal(spec: AgentSpec, kernel: KernelReport): string | undefined {
+    try {
+      const policy = compilePolicy(spec, { kind: 'worker', slotDir: this.paths.slot(spec.name, 0) });
+      const verdict = checkPolicy(kernel, policy);
+      return verdict.ok ? undefined : refusalMessage(spec.name, 'worker', verdict);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  private createPool(spec: AgentSpec): AgentPool {
+    const serve = serveWorker(spec, {
+      log: (worker, level, message, taskId) =>
+        this.events.emit({ type: 'log', agent: spec.name, worker: worker.index, ...(taskId ? { task: taskId } : {}), message: `${level}: ${message}` }),
+    });
+    return new AgentPool(spec, {
+      store: this.store,
+      events: this.events,
+      onTaskFinal: (task) => this.settle(task),
+      workerOptions: (index) => {
+        const slotDir = this.paths.slot(spec.name, index);
+        const policy = compilePolicy(spec, { kind: 'worker', slotDir });
+        const spawn = buildSandboxedSpawn(policy, workerArgv(spec), {
+          ...(this.options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
+          ...(this.options.landlockAbiOverride === undefined ? {} : { landlockAbiOverride: this.options.landlockAbiOverride }),
+        });
+        return {
+          agent: spec,
+          index,
+          spawn,
+          workspace: slotDir,
+          ...(spec.worker.kind === 'plugin' ? { pluginPath: spec.worker.pluginPath } : {}),
+          supervisorVersion: this.version,
+          serve,
+        };
+      },
+    });
+  }
+
+  private pool(agent: string): AgentPool {
+    const pool = this.pools.get(agent);
+    if (!pool) {
+      const names = [...this.pools.keys()];
+      const hint = closest(agent, names);
+      throw new RpcError(
+        ControlErrorCodes.UnknownAgent,
+        `No agent "${agent}" in this fleet` + (hint ? `: did you mean "${hint}"?` : `; agents: ${names.join(', ') || 'none'}`),
+      );
+    }
+    return pool;
+  }
+
+  private task(id: string): TaskRecord {
+    const task = this.store.get(id);
+    if (!task) throw new RpcError(ControlErrorCodes.UnknownTask, `No task "${id}" in the journal (see "codex fleet tasks")`);
+    return task;
+  }
+
+  /** A task reached a final state: wake its waiters. */
+  private settle(task: TaskRecord): void {
+    const waiting = this.waiters.get(task.id);
+    if (!waiting) return;
+    this.waiters.delete(task.id);
+    for (const wake of waiting) wake(task);
+  }
+
+  // ---- ControlHandlers ----
+
+  status(): FleetStatus {
+    const counts = this.store.counts();
+    const zero = { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
+    return {
+      pid: process.pid,
+      version: this.version,
+      state_dir: this.paths.dir,
+      project: this.options.projectDir,
+      started_at: this.startedAt,
+      sandbox: this.options.unsafeNoSandbox ? 'disabled' : 'enforced',
+      agents: [...this.pools.values()].map((pool) => pool.status(counts.get(pool.spec.name) ?? zero)),
+    };
+  }
+
+  async submit(agent: string, input: unknown, kind: string = DEFAULT_TASK_KIND): Promise<TaskView> {
+    const pool = this.pool(agent);
+    if (this.stopping) throw new RpcError(ControlErrorCodes.NotAccepting, 'The fleet is stopping and takes no new tasks');
+    const task = await this.store.submit(agent, kind, input);
+    this.events.emit({ type: 'task.queued', agent, task: task.id, message: `task ${task.id} queued` });
+    pool.pump();
+    return task;
+  }
+
+  getTask(id: string): TaskView {
+    return this.task(id);
+  }
+
+  listTasks(filter: { agent?: string; state?: TaskRecord['state']; limit?: number }): TaskView[] {
+    return this.store.list(filter);
+  }
+
+  waitTask(id: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<TaskView> {
+    const task = this.task(id);
+    if (FINAL_STATES.has(task.state)) return Promise.resolve(task);
+    return new Promise((resolve, reject) => {
+      const set = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, set);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => finish(() => reject(new RpcError(ControlErrorCodes.WaitTimeout, `Task ${id} is not finished after ${timeoutMs / 1000}s; it goes on`))), timeoutMs);
+      const onAbort = (): void => finish(() => reject(signal.reason));
+      const wake = (done: TaskRecord): void => finish(() => resolve(done));
+      const finish = (then: () => void): void => {
+        set.delete(wake);
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        then();
+      };
+      set.add(wake);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async cancelTask(id: string): Promise<TaskView> {
+    const task = this.task(id);
+    if (FINAL_STATES.has(task.state)) return task;
+    const cancelled = this.store.cancel(id, 'cancelled by the user');
+    if (!cancelled) return this.task(id);
+    await this.store.durable();
+    this.events.emit({ type: 'task.cancelled', agent: task.agent, task: id, message: `task ${id} cancelled` });
+    if (task.state === 'running') await this.pools.get(task.agent)?.cancelRunning(id, `task ${id} was cancelled`);
+    this.settle(cancelled);
+    return cancelled;
+  }
+
+  private agentStatus(pool: AgentPool): AgentStatus {
+    return pool.status(this.store.counts().get(pool.spec.name) ?? { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 });
+  }
+
+  pause(agent: string): AgentStatus {
+    const pool = this.pool(agent);
+    this.store.setPaused(agent, true, 'paused by the user');
+    pool.pause('paused by the user');
+    return this.agentStatus(pool);
+  }
+
+  resume(agent: string): AgentStatus {
+    const pool = this.pool(agent);
+    this.store.setPaused(agent, false);
+    pool.resume();
+    return this.agentStatus(pool);
+  }
+
+  async kill(agent: string): Promise<AgentStatus> {
+    const pool = this.pool(agent);
+    const reason = `killed by the user; start it again with "codex fleet resume ${agent}"`;
+    this.store.setPaused(agent, true, reason);
+    await pool.kill(reason);
+    return this.agentStatus(pool);
+  }
+
+  subscribe(listener: Parameters<FleetEvents['subscribe']>[0]): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  /** Drains (default) or kills the workers, then closes the control socket, the journal and the lock. */
+  stop(now = false): Promise<void> {
+    this.stopping ??= (async () => {
+      this.events.emit({ type: 'fleet.stopping', message: now ? 'stopping now: workers are killed, running tasks queued again' : 'stopping: waiting for running tasks to finish' });
+      await Promise.all([...this.pools.values()].map((pool) => (now ? pool.stopNow() : pool.drain())));
+      await this.control.close();
+      for (const [id, waiting] of this.waiters) {
+        const task = this.store.get(id);
+        if (task) for (const wake of waiting) wake(task);
+      }
+      this.store.close();
+      this.lock.release();
+      this.events.emit({ type: 'fleet.stopped', message: 'fleet stopped' });
+      this.resolveDone();
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Shared pieces of the supervisor tests: a private fleet directory per test (agents + state), agents
+ * made from the plugins in test/fixtures/workers/, the supervisor started for real (sandboxed workers
+ * through the launcher), and the /proc scan that proves no process of a test is left behind.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { ControlClient } from '../../src/control/client.js';
+import type { FleetEvent } from '../../src/supervisor/events.js';
+import { StatePaths } from '../../src/supervisor/state-dir.js';
+import { loadAgentSpecs } from '../../src/spec/load.js';
+import type { AgentSpec } from '../../src/spec/types.js';
+import { Supervisor } from '../../src/utils/agent/supervisor.js';
+import { codexBin, repoRoot } from '../helpers/cli.js';
+
+export const fixturesDir = fileURLToPath(new URL('../fixtures/workers/', import.meta.url));
+
+/** One test's private directory: `agents/` (specs + copies of the fixture plugins) and `state/`. */
+export interface FleetDir {
+  /** Unique path; every process of this test carries it in its argv or environment. */
+  readonly root: string;
+  readonly agentsDir: string;
+  readonly stateDir: string;
+  readonly paths: StatePaths;
+}
+
+export function makeFleetDir(prefix = 'cf-sup-'): FleetDir {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const agentsDir = join(root, 'agents');
+  mkdirSync(agentsDir);
+  const stateDir = join(root, 'state');
+  return { root, agentsDir, stateDir, paths: new StatePaths(stateDir) };
+}
+
+/**
+ * Writes `agents/<name>.yaml` running the fixture plugin `<fixture>.mjs` (copied next to it, so the
+ * worker's argv names this test's directory). `extra` is appended to the YAML as is.
+ */
+export function writeAgent(dir: FleetDir, name: string, fixture: string, extra = ''): void {
+  copyFileSync(join(fixturesDir, `${fixture}.mjs`), join(dir.agentsDir, `${name}.mjs`));
+  writeFileSync(
+    join(dir.agentsDir, `${name}.yaml`),
+    [`name: ${name}`, `role: test agent running ${fixture}.mjs`, 'model: gpt-4.1-nano', 'cost_budget: 0.01', `plugin: ./${name}.mjs`, extra].join('\n') + '\n',
+  );
+}
+
+export async function loadAgents(dir: FleetDir): Promise<readonly AgentSpec[]> {
+  const loaded = await loadAgentSpecs([dir.agentsDir]);
+  expect(loaded.diagnostics.map(String)).toEqual([]);
+  return loaded.agents;
+}
+
+export interface RunningFleet {
+  readonly supervisor: Supervisor;
+  readonly events: FleetEvent[];
+}
+
+/** Starts a real supervisor in this process on the directory's agents. */
+export async function startFleet(dir: FleetDir): Promise<RunningFleet> {
+  const agents = await loadAgents(dir);
+  const events: FleetEvent[] = [];
+  const supervisor = await Supervisor.start({ agents, stateDir: dir.stateDir, projectDir: repoRoot, onEvent: (e) => events.push(e) });
+  return { supervisor, events };
+}
+
+export function connect(dir: FleetDir): Promise<ControlClient> {
+  return ControlClient.connect(dir.paths, 'supervisor-test');
+}
+
+/** Polls `condition` (sync or async) every 20 ms until it holds; fails after `deadlineMs`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, deadlineMs = 20_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > end) throw new Error(`Timed out after ${deadlineMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface ProcInfo {
+  readonly pid: number;
+  readonly cmdline: string;
+}
+
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Every live process (zombies excluded) whose argv or environment contains `marker` (a test's unique
+ * directory), this process excluded. The launcher carries the slot path in its argv; once it has exec'd
+ * the runner, the plugin path (in argv) and HOME (in the environment) still name the test's directory.
+ */
+export function processesMarkedBy(marker: string): ProcInfo[] {
+  const found: ProcInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const status = readOr(`/proc/${pid}/status`);
+    if (status === '' || /^State:\s+Z/m.test(status)) continue;
+    const cmdline = readOr(`/proc/${pid}/cmdline`).replaceAll('\0', ' ').trim();
+    const environ = readOr(`/proc/${pid}/environ`);
+    if (cmdline.includes(marker) || environ.includes(marker)) found.push({ pid, cmdline });
+  }
+  return found;
+}
+
+/** Asserts that no process of this test is left (processes get a moment to finish exiting). */
+export async function expectNoProcessesLeft(marker: string): Promise<void> {
+  await waitFor(() => processesMarkedBy(marker).length === 0, `the processes of ${marker} to exit`, 10_000).catch(() => undefined);
+  expect(processesMarkedBy(marker)).toEqual([]);
+}
+
+export function isAlive(pid: number): boolean {
+  const status = readOr(`/proc/${pid}/status`);
+  return status !== '' && !/^State:\s+Z/m.test(status);
+}
+
+export function removeFleetDir(dir: FleetDir): void {
+  rmSync(dir.root, { recursive: true, force: true });
+}
+
+/** The pids of an agent's live workers, from the fleet's events (the last `ready` of each slot). */
+export function workerPids(events: readonly FleetEvent[], agent: string): number[] {
+  const bySlot = new Map<number, number>();
+  for (const e of events) {
+    if (e.type === 'worker.state' && e.agent === agent && e.worker !== undefined && e.data?.['state'] === 'ready') {
+      bySlot.set(e.worker, e.data['pid'] as number);
+    }
+  }
+  return [...bySlot.values()].filter(isAlive);
+}
+
+/**
+ * `codex fleet ARGS…` as a child process, without blocking this process's event loop (an in-process
+ * supervisor must go on answering while the CLI runs).
+ */
+export function runFleetAsync(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [codexBin, 'fleet', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * Nothing sandboxed reaches the supervisor. From inside a worker (which has no socket
+ * syscall at all) and from inside the command policy (which may make Unix sockets), a program tries to
+ * read the control token and the state directory (EACCES) and to drive the control socket without the
+ * token (refused: Unauthorized). The state directory lies outside every policy's readable paths.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ControlClient } from '../../src/control/client.js';
+import { ControlErrorCodes, Submit, WaitTask } from '../../src/control/methods.js';
+import { compilePolicy } from '../../src/sandbox/policy.js';
+import {
+  connect,
+  expectNoProcessesLeft,
+  loadAgents,
+  makeFleetDir,
+  removeFleetDir,
+  runFleetAsync,
+  startFleet,
+  writeAgent,
+  type FleetDir,
+  type RunningFleet,
+} from './helpers.js';
+
+let dir: FleetDir;
+let fleet: RunningFleet | undefined;
+let client: ControlClient | undefined;
+
+beforeEach(() => {
+  dir = makeFleetDir();
+  fleet = undefined;
+  client = undefined;
+  writeAgent(dir, 'probe', 'probe');
+});
+
+afterEach(async () => {
+  client?.close();
+  await fleet?.supervisor.stop(true);
+  await expectNoProcessesLeft(dir.root);
+  removeFleetDir(dir);
+});
+
+/** True when `path` is `granted` or lies beneath it. */
+const within = (path: string, granted: string): boolean => path === granted || path.startsWith(granted.endsWith(sep) ? granted : granted + sep);
+
+describe('nothing sandboxed reaches the supervisor', () => {
+  it('grants no policy a path that holds the state directory (not /tmp, not the state dir)', async () => {
+    const [agent] = await loadAgents(dir);
+    const workspace = join(dir.root, 'workspace');
+    for (const policy of [
+      compilePolicy(agent!, { kind: 'worker', slotDir: dir.paths.slot('probe', 0) }),
+      compilePolicy(agent!, { kind: 'command', slotDir: workspace, program: [process.execPath] }),
+    ]) {
+      const granted = [...policy.read, ...policy.exec, ...policy.write];
+      expect(granted).not.toContain('/tmp');
+      for (const secret of [dir.stateDir, dir.paths.token, dir.paths.socket, dir.paths.journal, dir.paths.lock]) {
+        expect({ kind: policy.kind, secret, grantedBy: granted.filter((p) => within(secret, p)) }).toEqual({ kind: policy.kind, secret, grantedBy: [] });
+      }
+    }
+  });
+
+  it('from inside a worker: the token, the journal and the state dir are EACCES, and there is no socket at all (EPERM)', async () => {
+    fleet = await startFleet(dir);
+    client = await connect(dir);
+    const { task } = await client.request(Submit, {
+      agent: 'probe',
+      input: { token: dir.paths.token, journal: dir.paths.journal, stateDir: dir.stateDir, socket: dir.paths.socket },
+    });
+    const done = await client.request(WaitTask, { id: task.id, timeout_s: 30 });
+    expect(done.task).toMatchObject({ state: 'done', result: { output: { token: 'EACCES', journal: 'EACCES', list: 'EACCES', connect: 'EPERM' } } });
+  });
+
+  it('from inside the command policy: the token is EACCES, and the control socket refuses requests without it (Unauthorized)', async () => {
+    fleet = await startFleet(dir);
+    const workspace = join(dir.root, 'workspace');
+    mkdirSync(workspace);
+    const script = `
+      const fs = require('fs');
+      const net = require('net');
+      const out = {};
+      try { fs.readFileSync(${JSON.stringify(dir.paths.token)}); out.token = 'ok'; } catch (e) { out.token = e.code; }
+      try { fs.readdirSync(${JSON.stringify(dir.stateDir)}); out.list = 'ok'; } catch (e) { out.list = e.code; }
+      const socket = net.connect(${JSON.stringify(dir.paths.socket)});
+      socket.on('error', (e) => { out.connect = e.code; console.log(JSON.stringify(out)); });
+      socket.on('connect', () => {
+        out.connect = 'ok';
+        out.replies = [];
+        socket.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'fleet/status', params: {} }) + '\\n');
+        socket.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'fleet/hello', params: { token: 'guessed' } }) + '\\n');
+        socket.write(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tasks/submit', params: { agent: 'probe', input: 1 } }) + '\\n');
+        let buffer = '';
+        socket.on('data', (d) => {
+          buffer += d;
+          const lines = buffer.split('\\n');
+          buffer = lines.pop();
+          for (const line of lines) out.replies.push(JSON.parse(line));
+          if (out.replies.length === 3) { console.log(JSON.stringify(out)); socket.destroy(); }
+        });
+      });
+    `;
+    const r = await runFleetAsync(['sandbox', '--agent', 'probe', '--agents-dir', dir.agentsDir, '--command-policy', '--workspace', workspace, '--', process.execPath, '-e', script]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { replies: { id: number }[] };
+    out.replies.sort((a, b) => a.id - b.id);
+    const unauthorized = (id: number, message: string) => ({ jsonrpc: '2.0', id, error: { code: ControlErrorCodes.Unauthorized, message } });
+    expect(out).toEqual({
+      token: 'EACCES',
+      list: 'EACCES',
+      // Landlock cannot stop connect() to a pathname socket; the token is what keeps it out.
+      connect: 'ok',
+      replies: [
+        unauthorized(1, 'Send fleet/hello with the token from the state directory first'),
+        unauthorized(2, 'Wrong control token'),
+        unauthorized(3, 'Send fleet/hello with the token from the state directory first'),
+      ],
+    });
+    expect(fleet.supervisor.status().agents[0]).toMatchObject({ queued: 0, running: 0, done: 0 });
+  });
+});
