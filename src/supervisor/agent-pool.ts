@@ -7,11 +7,15 @@ import type { AgentStatus } from '../control/methods.js';
 import type { Task } from '../protocol/task.js';
 import type { AgentSpec } from '../spec/types.js';
 import type { FleetEvents } from './events.js';
+import { LineRateLimit } from './rate-limit.js';
 import { RestartTracker } from './restart-policy.js';
 import type { TaskRecord, TaskStore } from './task-store.js';
 import { WorkerHandle, type RunOutcome, type WorkerExit, type WorkerOptions } from './worker.js';
 
 export type AgentState = AgentStatus['state'];
+
+/** stderr lines of one worker shown as events per second; the rest are counted (a flood stalls nothing). */
+export const STDERR_LINES_PER_SECOND = 50;
 
 export interface PoolDeps {
   readonly store: TaskStore;
@@ -82,6 +86,7 @@ export class AgentPool {
   private startSlot(index: number): void {
     if (this.slots[index] || this.draining || this._state !== 'running') return;
     let worker: WorkerHandle;
+    const stderrLimit = new LineRateLimit(STDERR_LINES_PER_SECOND);
     try {
       worker = new WorkerHandle({
         ...this.deps.workerOptions(index),
@@ -96,8 +101,13 @@ export class AgentPool {
           if (state === 'ready') this.pump();
         },
         onExit: (w, exit) => this.onWorkerExit(w, exit),
-        onStderrLine: (w, line) =>
-          this.deps.events.emit({ type: 'log', agent: this.spec.name, worker: w.index, message: `stderr: ${line}`, data: { stream: 'stderr' } }),
+        onStderrLine: (w, line) => {
+          const emit = (message: string): void =>
+            this.deps.events.emit({ type: 'log', agent: this.spec.name, worker: w.index, message, data: { stream: 'stderr' } });
+          if (stderrLimit.take((n) => emit(`(${n} more stderr lines not shown; the last ones are kept for its exit report)`))) {
+            emit(`stderr: ${line}`);
+          }
+        },
         onProgress: (w, taskId, message, fraction) =>
           this.deps.events.emit({
             type: 'task.progress',

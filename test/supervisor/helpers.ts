@@ -155,3 +155,11 @@ export function runFleetAsync(args: readonly string[]): Promise<{ status: number
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** The end of every fleet test: client closed, supervisor stopped, no process of ours left, files gone. */
+export async function cleanUpFleet(dir: FleetDir, fleet: RunningFleet | undefined, client: { close(): void } | undefined): Promise<void> {
+  client?.close();
+  await fleet?.supervisor.stop(true);
+  await expectNoProcessesLeft(dir.root);
+  removeFleetDir(dir);
+}

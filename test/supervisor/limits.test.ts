@@ -10,11 +10,10 @@ import { KillAgent, ResumeAgent, Status, Submit, WaitTask } from '../../src/cont
 import type { ControlClient } from '../../src/control/client.js';
 import { KILL_SEQUENCE, MAX_VIOLATIONS } from '../../src/supervisor/worker.js';
 import {
+  cleanUpFleet,
   connect,
-  expectNoProcessesLeft,
   isAlive,
   makeFleetDir,
-  removeFleetDir,
   startFleet,
   waitFor,
   workerPids,
@@ -33,12 +32,7 @@ beforeEach(() => {
   client = undefined;
 });
 
-afterEach(async () => {
-  client?.close();
-  await fleet?.supervisor.stop(true);
-  await expectNoProcessesLeft(dir.root);
-  removeFleetDir(dir);
-});
+afterEach(() => cleanUpFleet(dir, fleet, client));
 
 async function agentStatus(name: string) {
   const status = await client!.request(Status, {});

@@ -6,12 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KillAgent, ResumeAgent, Status, Submit, WaitTask } from '../../src/control/methods.js';
 import type { ControlClient } from '../../src/control/client.js';
 import {
+  cleanUpFleet,
   connect,
   expectNoProcessesLeft,
   isAlive,
   makeFleetDir,
   processesMarkedBy,
-  removeFleetDir,
   startFleet,
   waitFor,
   workerPids,
@@ -30,12 +30,7 @@ beforeEach(() => {
   client = undefined;
 });
 
-afterEach(async () => {
-  client?.close();
-  await fleet?.supervisor.stop(true);
-  await expectNoProcessesLeft(dir.root);
-  removeFleetDir(dir);
-});
+afterEach(() => cleanUpFleet(dir, fleet, client));
 
 async function agentStatus(name: string) {
   const status = await client!.request(Status, {});

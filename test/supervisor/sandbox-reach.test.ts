@@ -11,11 +11,10 @@ import type { ControlClient } from '../../src/control/client.js';
 import { ControlErrorCodes, Submit, WaitTask } from '../../src/control/methods.js';
 import { compilePolicy } from '../../src/sandbox/policy.js';
 import {
+  cleanUpFleet,
   connect,
-  expectNoProcessesLeft,
   loadAgents,
   makeFleetDir,
-  removeFleetDir,
   runFleetAsync,
   startFleet,
   writeAgent,
@@ -34,12 +33,7 @@ beforeEach(() => {
   writeAgent(dir, 'probe', 'probe');
 });
 
-afterEach(async () => {
-  client?.close();
-  await fleet?.supervisor.stop(true);
-  await expectNoProcessesLeft(dir.root);
-  removeFleetDir(dir);
-});
+afterEach(() => cleanUpFleet(dir, fleet, client));
 
 /** True when `path` is `granted` or lies beneath it. */
 const within = (path: string, granted: string): boolean => path === granted || path.startsWith(granted.endsWith(sep) ? granted : granted + sep);

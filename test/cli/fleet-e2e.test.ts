@@ -1,0 +1,97 @@
+/**
+ * The fleet as a user drives it: in a git repository holding a copy of examples/echo-bot, `codex fleet
+ * start` in one process and the other commands in others, with the default state directory.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { codexBin, repoRoot } from '../helpers/cli.js';
+import { expectNoProcessesLeft, waitFor } from '../supervisor/helpers.js';
+
+let root: string;
+let project: string;
+let env: NodeJS.ProcessEnv;
+let supervisor: ChildProcess | undefined;
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'cf-e2e-'));
+  project = join(root, 'my-project');
+  mkdirSync(project);
+  spawnSync('git', ['init', '-q', project]);
+  cpSync(join(repoRoot, 'examples/echo-bot'), join(project, 'echo-bot'), { recursive: true });
+  mkdirSync(join(project, 'src'));
+  env = { ...process.env, XDG_STATE_HOME: join(root, 'state'), CODEX_FLEET_STATE_DIR: '' };
+  supervisor = undefined;
+});
+
+afterEach(async () => {
+  if (supervisor && supervisor.exitCode === null && supervisor.signalCode === null) supervisor.kill('SIGKILL');
+  await expectNoProcessesLeft(root);
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** `codex fleet ARGS…` in `cwd`, as its own process. */
+function fleet(args: string[], cwd = project): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [codexBin, 'fleet', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('a fleet driven from the command line', () => {
+  it('starts, runs a submitted task, reports status and tasks, and stops with exit 0 and no process left', async () => {
+    let log = '';
+    supervisor = spawn(process.execPath, [codexBin, 'fleet', 'start', 'echo-bot/agents'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    supervisor.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));
+    const exited = new Promise<number | null>((resolve) => supervisor!.once('exit', (code) => resolve(code)));
+    await waitFor(() => (log.match(/echo-bot\[\d\] worker ready/g) ?? []).length === 2, 'both echo-bot workers to be ready');
+
+    // From a subdirectory: the project (the git work tree) decides the state directory.
+    const submitted = await fleet(['submit', 'echo-bot', '--input', '{"text":"hi"}', '--wait'], join(project, 'src'));
+    expect(submitted.stdout).toBe('{\n  "text": "hi"\n}\n');
+    expect(submitted.stderr).toMatch(/^t[0-9a-z]+ queued; waiting…\n$/);
+    expect(submitted.status).toBe(0);
+    const id = submitted.stderr.split(' ')[0]!;
+
+    const status = await fleet(['status', '--json']);
+    expect(status.status).toBe(0);
+    const parsed = JSON.parse(status.stdout) as { state_dir: string; sandbox: string; agents: unknown[] };
+    expect(parsed.state_dir).toMatch(new RegExp(`^${join(root, 'state', 'codex-fleet', 'my-project-')}[0-9a-f]{8}$`));
+    expect(parsed.sandbox).toBe('enforced');
+    expect(parsed.agents).toEqual([
+      expect.objectContaining({ name: 'echo-bot', state: 'running', workers: 2, concurrency: 2, queued: 0, running: 0, done: 1, failed: 0 }),
+    ]);
+
+    const tasks = await fleet(['tasks', '--json']);
+    expect(JSON.parse(tasks.stdout)).toEqual([expect.objectContaining({ id, agent: 'echo-bot', state: 'done', attempts: 1 })]);
+    const result = await fleet(['result', id]);
+    expect(result.stdout).toBe('{\n  "text": "hi"\n}\n');
+
+    const paused = await fleet(['pause', 'echo-bot']);
+    expect(paused.stdout).toMatch(/^echo-bot +paused +workers 2\/2 {2}0 queued, 0 running, 1 done, 0 failed\n {17}paused by the user\n$/);
+    const queued = await fleet(['submit', 'echo-bot', '--input', '"later"']);
+    const second = queued.stdout.trim();
+    expect((await fleet(['result', second])).stdout).toBe(`task ${second} is queued\n`);
+    expect((await fleet(['cancel', second])).stdout).toBe(`task ${second} is cancelled\n`);
+    const cancelled = await fleet(['result', second]);
+    expect(cancelled.stderr).toBe(`codex fleet: task ${second} cancelled: cancelled by the user\n`);
+    expect(cancelled.status).toBe(1);
+
+    const unknown = await fleet(['submit', 'echo-bott', '--input', '1']);
+    expect(unknown.stderr).toBe('codex fleet: No agent "echo-bott" in this fleet: did you mean "echo-bot"?\n');
+    expect(unknown.status).toBe(1);
+
+    const stopped = await fleet(['stop']);
+    expect(stopped.stdout).toBe('fleet stopped\n');
+    expect(stopped.status).toBe(0);
+    expect(await exited).toBe(0);
+    expect(log).toMatch(/fleet fleet stopped\n$/);
+  });
+});
