@@ -518,10 +518,10 @@ static void run_resident(const struct policy *p, const uint32_t child_allow[NR_W
   sigaddset(&set, SIGUSR1);
   if (sigprocmask(SIG_BLOCK, &set, &old) != 0) die(EXIT_RESIDENT, "cannot block signals: %s", strerror(errno));
 
+  pid_t launcher = getpid(); /* taken before fork: the child compares its parent with this, not with itself */
   pid_t pid = fork();
   if (pid < 0) die(EXIT_RESIDENT, "cannot fork the command: %s", strerror(errno));
   if (pid == 0) {
-    pid_t launcher = getppid();
     if (setpgid(0, 0) != 0) die(EXIT_PROCESS, "cannot give the command its own process group: %s", strerror(errno));
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die(EXIT_PRCTL, "cannot set the command's parent-death signal: %s", strerror(errno));
     if (getppid() != launcher) _exit(EXIT_STOPPED);

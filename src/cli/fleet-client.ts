@@ -12,7 +12,8 @@ export interface StateDirOption {
 export function addStateDirOption(command: Command): Command {
   return command.option(
     '--state-dir <dir>',
-    'the fleet\'s state directory (default: $CODEX_FLEET_STATE_DIR, else ~/.local/state/codex-fleet/<project>-<hash>)',
+    'the fleet\'s state directory (default: $CODEX_FLEET_STATE_DIR, else $XDG_STATE_HOME/codex-fleet/<project>-<hash>, ' +
+      'with ~/.local/state when XDG_STATE_HOME is unset)',
   );
 }
 

@@ -98,8 +98,8 @@ export const FleetEventSchema = Type.Object(
     time: Type.Integer({ description: 'Milliseconds since the epoch.' }),
     type: Type.String({
       description:
-        'fleet.started, fleet.stopping, fleet.stopped, agent.state, worker.state, worker.exit, task.queued, ' +
-        'task.started, task.done, task.failed, task.retry, task.cancelled, log.',
+        'fleet.started, fleet.stopping, fleet.stopped, fleet.error, agent.state, worker.state, worker.exit, task.queued, ' +
+        'task.started, task.progress, task.done, task.failed, task.retry, task.cancelled, log.',
     }),
     agent: Type.Optional(Type.String()),
     worker: Type.Optional(Type.Integer({ description: 'Slot index of the worker within its agent.' })),
@@ -184,7 +184,9 @@ export const WaitTask = defineRequest({
   direction: 'client-to-supervisor',
   description: 'Answers once the task is done, failed or cancelled (at once if it already is).',
   params: Type.Object(
-    { id: Type.String({ minLength: 1 }), timeout_s: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Give up after this long (WaitTimeout).' })) },
+    { id: Type.String({ minLength: 1 }), timeout_s: Type.Optional(
+        Type.Number({ exclusiveMinimum: 0, maximum: 2_147_483, description: 'Give up after this long (WaitTimeout); at most 2147483 s (24 days).' }),
+      ) },
     { additionalProperties: false },
   ),
   result: TaskResult,

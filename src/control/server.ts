@@ -52,6 +52,10 @@ export interface ControlHandlers {
 
 /** A client that sends this many bad messages is disconnected. */
 const MAX_VIOLATIONS = 20;
+/** A client that sends this many requests without authenticating is disconnected. */
+const MAX_UNAUTHORIZED = 10;
+/** Replies and events that may wait for a client that does not read them; past this it is disconnected. */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
 export class ControlServer {
   private server: Server | undefined;
@@ -93,8 +97,10 @@ export class ControlServer {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    const connection = new Connection(new StreamTransport(socket, socket));
+    const connection = new Connection(new StreamTransport(socket, socket, { maxQueuedBytes: MAX_QUEUED_BYTES }));
+    connection.on('close', () => socket.destroy());
     let authed = false;
+    let unauthorized = 0;
     let unsubscribe: (() => void) | undefined;
     connection.on('violation', (violation) => {
       if (violation.total >= MAX_VIOLATIONS) socket.destroy();
@@ -103,7 +109,11 @@ export class ControlServer {
 
     const guarded = <T extends RequestType>(type: T, handler: (params: ParamsOf<T>, signal: AbortSignal) => ResultOf<T> | Promise<ResultOf<T>>): void => {
       connection.onRequest(type, (params, ctx) => {
-        if (!authed) throw new RpcError(ControlErrorCodes.Unauthorized, 'Send fleet/hello with the token from the state directory first');
+        if (!authed) {
+          unauthorized += 1;
+          if (unauthorized > MAX_UNAUTHORIZED) socket.destroy();
+          throw new RpcError(ControlErrorCodes.Unauthorized, 'Send fleet/hello with the token from the state directory first');
+        }
         return handler(params, ctx.signal);
       });
     };

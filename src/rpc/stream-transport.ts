@@ -25,7 +25,16 @@ export interface StreamTransportOptions {
   readonly maxLineBytes?: number;
   /** End the writable on `close()`. Default true; false for `process.stdout`. */
   readonly endWritable?: boolean;
+  /**
+   * Bytes that may wait for a writer that does not drain (a peer that does not read what it is sent).
+   * Past it the transport fails (fatal `onerror`, then `onclose`) instead of growing without bound.
+   * Default {@link DEFAULT_MAX_QUEUED_BYTES}.
+   */
+  readonly maxQueuedBytes?: number;
 }
+
+/** 64 MiB: four maximum-size lines. */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 interface Queued {
   readonly line: string;
@@ -44,6 +53,8 @@ export class StreamTransport implements Transport {
   readonly #endWritable: boolean;
   readonly #reader: LineReader;
   #queue: Queued[] = [];
+  #queuedBytes = 0;
+  readonly #maxQueuedBytes: number;
   #waitingForDrain = false;
   #closed = false;
   #inputEnded = false;
@@ -54,6 +65,7 @@ export class StreamTransport implements Transport {
     this.#writable = writable;
     this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
     this.#endWritable = options.endWritable ?? true;
+    this.#maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.#reader = new LineReader(
       this.maxLineBytes,
       (line) => this.#onLine(line),
@@ -94,6 +106,13 @@ export class StreamTransport implements Transport {
   sendLine(line: string): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('Cannot send: the transport is closed'));
     if (this.#waitingForDrain) {
+      this.#queuedBytes += line.length;
+      if (this.#queuedBytes > this.#maxQueuedBytes) {
+        const error = new Error(`The peer is not reading: more than ${this.#maxQueuedBytes} bytes wait to be written to it`);
+        this.onerror?.(error);
+        this.#finish();
+        return Promise.reject(error);
+      }
       return new Promise((resolve, reject) => this.#queue.push({ line, resolve, reject }));
     }
     if (this.#writable.write(line)) return Promise.resolve();
@@ -141,6 +160,7 @@ export class StreamTransport implements Transport {
         next.resolve(); // the write that filled the buffer: done once drained
         continue;
       }
+      this.#queuedBytes -= next.line.length;
       const ok = this.#writable.write(next.line);
       if (!ok) {
         this.#waitingForDrain = true;
@@ -161,6 +181,7 @@ export class StreamTransport implements Transport {
     // Keep the error listeners: a late EPIPE must not become an uncaught exception.
     const queued = this.#queue;
     this.#queue = [];
+    this.#queuedBytes = 0;
     for (const q of queued) q.reject(new Error('Cannot send: the transport is closed'));
     if (!this.#inputEnded) {
       this.#inputEnded = true;

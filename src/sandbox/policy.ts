@@ -146,8 +146,24 @@ function executableGrants(argv: readonly string[], path: string, into: { exec: S
   if (real !== undefined) grantBinary(real, path, into);
   // Script arguments that are files the program will read (node script.js, python3 bot.py).
   for (const arg of argv.slice(1)) {
-    if (isAbsolute(arg) && existsSync(arg)) into.read.add(statSync(arg).isDirectory() ? arg : dirname(arg));
+    if (isAbsolute(arg) && existsSync(arg) && statSync(arg).isFile()) for (const p of programFileGrants(arg)) into.read.add(p);
   }
+}
+
+/** Files whose presence marks a directory as the user's project or a place for secrets. */
+const PRIVATE_MARKERS = ['.git', '.env', '.npmrc', '.netrc', '.ssh', '.aws'];
+
+/**
+ * What a worker may read of its program file (a plugin or a script): the file itself, and its directory
+ * only when that directory is a package of its own (it has a package.json) and not the user's project
+ * (no .git, no .env, …). A plugin made of several files is therefore a package in its own directory;
+ * the worker never sees the repository around it.
+ */
+export function programFileGrants(file: string): string[] {
+  const dir = dirname(file);
+  const isPackage = existsSync(join(dir, 'package.json'));
+  const isPrivate = PRIVATE_MARKERS.some((marker) => existsSync(join(dir, marker)));
+  return isPackage && !isPrivate ? [file, dir] : [file];
 }
 
 function grantBinary(real: string, path: string, into: { exec: Set<string>; read: Set<string> }, depth = 0): void {
@@ -203,7 +219,7 @@ export function compilePolicy(spec: AgentSpec, options: CompileOptions): Sandbox
         if (dirname(dir) === dir) break;
       }
     }
-    read.add(dirname(spec.worker.pluginPath));
+    for (const p of programFileGrants(spec.worker.pluginPath)) read.add(p);
   }
   if (options.program !== undefined) {
     // A program given at run time gets its executable, never its arguments: "exactly the agent's policy".

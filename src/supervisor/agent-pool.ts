@@ -14,7 +14,10 @@ import { WorkerHandle, type RunOutcome, type WorkerExit, type WorkerOptions } fr
 
 export type AgentState = AgentStatus['state'];
 
-/** stderr lines of one worker shown as events per second; the rest are counted (a flood stalls nothing). */
+/**
+ * Lines of one worker's stderr, and likewise of its log and progress messages, shown as events per
+ * second; the rest are counted or skipped, so a flood stalls nothing.
+ */
 export const STDERR_LINES_PER_SECOND = 50;
 
 export interface PoolDeps {
@@ -24,6 +27,8 @@ export interface PoolDeps {
   readonly workerOptions: (index: number) => Omit<WorkerOptions, 'onStateChange' | 'onExit' | 'onStderrLine' | 'onProgress'>;
   /** Called whenever a task reaches a final state. */
   readonly onTaskFinal: (task: TaskRecord) => void;
+  /** The journal could not be written: nothing more can be promised durable. */
+  readonly onJournalFailure: (error: Error) => void;
 }
 
 export class AgentPool {
@@ -87,6 +92,7 @@ export class AgentPool {
     if (this.slots[index] || this.draining || this._state !== 'running') return;
     let worker: WorkerHandle;
     const stderrLimit = new LineRateLimit(STDERR_LINES_PER_SECOND);
+    const progressLimit = new LineRateLimit(STDERR_LINES_PER_SECOND);
     try {
       worker = new WorkerHandle({
         ...this.deps.workerOptions(index),
@@ -105,18 +111,20 @@ export class AgentPool {
           const emit = (message: string): void =>
             this.deps.events.emit({ type: 'log', agent: this.spec.name, worker: w.index, message, data: { stream: 'stderr' } });
           if (stderrLimit.take((n) => emit(`(${n} more stderr lines not shown; the last ones are kept for its exit report)`))) {
-            emit(`stderr: ${line}`);
+            emit(`stderr: ${clip(line)}`);
           }
         },
-        onProgress: (w, taskId, message, fraction) =>
+        onProgress: (w, taskId, message, fraction) => {
+          if (!progressLimit.take(() => undefined)) return; // progress is a gauge: skipping some loses nothing
           this.deps.events.emit({
             type: 'task.progress',
             agent: this.spec.name,
             worker: w.index,
             task: taskId,
-            message: `task ${taskId}: ${message ?? ''}${fraction === undefined ? '' : ` (${Math.round(fraction * 100)}%)`}`,
+            message: `task ${taskId}: ${clip(message ?? '')}${fraction === undefined ? '' : ` (${Math.round(fraction * 100)}%)`}`,
             data: { fraction: fraction ?? null },
-          }),
+          });
+        },
       });
     } catch (error) {
       this.setState('errored', (error as Error).message);
@@ -168,7 +176,7 @@ export class AgentPool {
         const started = this.deps.store.startNext(this.spec.name);
         if (!started) return;
         this.assigned.add(worker);
-        void this.runOn(worker, started);
+        this.runOn(worker, started).catch((error: unknown) => this.deps.onJournalFailure(error as Error));
       }
     } finally {
       this.pumping = false;
@@ -311,6 +319,14 @@ export class AgentPool {
       ...counts,
     };
   }
+}
+
+/** Longest worker-supplied text put into one event. */
+export const MAX_EVENT_TEXT = 2000;
+
+/** Worker-supplied text, cut to {@link MAX_EVENT_TEXT} characters. */
+export function clip(text: string): string {
+  return text.length > MAX_EVENT_TEXT ? `${text.slice(0, MAX_EVENT_TEXT)}… (${text.length - MAX_EVENT_TEXT} more characters)` : text;
 }
 
 function lastLines(text: string, n: number): string {

@@ -1,7 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BASE_SYSCALLS, SYSCALL_GROUPS } from '../../src/spec/syscalls/catalog.js';
 import { X86_64_SYSCALLS } from '../../src/spec/syscalls/table-x86_64.js';
-import { compilePolicy, launcherArgs, resolveSyscalls, SandboxPolicyError } from '../../src/sandbox/policy.js';
+import { compilePolicy, launcherArgs, programFileGrants, resolveSyscalls, SandboxPolicyError } from '../../src/sandbox/policy.js';
 import { sandboxEnv } from '../../src/sandbox/env.js';
 import { checkPolicy, type KernelReport } from '../../src/sandbox/check.js';
 import { spec } from './helpers.js';
@@ -62,7 +65,9 @@ describe('policy compiler', () => {
     expect(p.write).toEqual([slot, '/dev/null']);
     expect(p.exec).toContain(process.execPath);
     expect(p.exec.some((e) => e.includes('ld-linux'))).toBe(true);
-    expect(p.read.some((r) => r.endsWith('/test/sandbox/fixtures'))).toBe(true);
+    // The plugin file, not the folder around it (a single-file plugin is no package).
+    expect(p.read.some((r) => r.endsWith('/test/sandbox/fixtures/plugin.js'))).toBe(true);
+    expect(p.read.some((r) => r.endsWith('/test/sandbox/fixtures'))).toBe(false);
     for (const path of [...p.read, ...p.exec]) {
       expect(path === '/' || path === '/root' || path === '/home' || path.startsWith('/home/') || path === process.cwd()).toBe(false);
     }
@@ -76,6 +81,27 @@ describe('policy compiler', () => {
     });
     expect(p.exec.some((e) => e.includes('python3'))).toBe(true);
     expect(p.read).toContain('/usr/lib');
+  });
+});
+
+describe('program file grants', () => {
+  it('grant a plugin package its own folder, but never a folder that is the user\'s project', () => {
+    const root = mkdtempSync(join(tmpdir(), 'fleet-grants-'));
+    try {
+      const pkg = join(root, 'my-plugin');
+      mkdirSync(pkg);
+      writeFileSync(join(pkg, 'package.json'), '{}');
+      writeFileSync(join(pkg, 'index.js'), '');
+      expect(programFileGrants(join(pkg, 'index.js'))).toEqual([join(pkg, 'index.js'), pkg]);
+      writeFileSync(join(pkg, '.env'), 'OPENAI_API_KEY=sk-secret');
+      expect(programFileGrants(join(pkg, 'index.js'))).toEqual([join(pkg, 'index.js')]);
+      mkdirSync(join(root, '.git'));
+      writeFileSync(join(root, 'package.json'), '{}');
+      writeFileSync(join(root, 'bot.js'), '');
+      expect(programFileGrants(join(root, 'bot.js'))).toEqual([join(root, 'bot.js')]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

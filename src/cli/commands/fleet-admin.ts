@@ -1,4 +1,5 @@
 /** `codex fleet status | pause | resume | kill | stop`: the fleet and its agents. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KillAgent, PauseAgent, ResumeAgent, Status, StopFleet, type AgentStatus } from '../../control/methods.js';
 import { NoFleetError } from '../../control/client.js';
@@ -55,8 +56,15 @@ export function registerAdminCommands(fleet: Command): void {
   ).action(async (options: StateDirOption & { now?: boolean }) => {
     await withFleet(options, async (client) => {
       await client.request(StopFleet, { now: options.now ?? false });
-      process.stderr.write('stopping…\n');
+      process.stderr.write(options.now ? 'stopping now…\n' : 'stopping: waiting for running tasks to finish…\n');
       await client.closed();
+      // A clean stop removes the token; a supervisor that died on the way leaves it behind.
+      if (existsSync(statePaths(options).token)) {
+        throw new CliError(
+          'The supervisor went away before it finished stopping (was it killed?). Every acknowledged task is in the ' +
+            'journal; "codex fleet start" picks them up again.',
+        );
+      }
       process.stdout.write('fleet stopped\n');
     });
   });

@@ -81,6 +81,9 @@ export function registerTaskCommands(fleet: Command): void {
       .option('--json', 'print them as a JSON array')
       .addHelpText('after', '\nExamples:\n  $ codex fleet tasks\n  $ codex fleet tasks --agent patch-bot --state failed --json'),
   ).action(async (options: StateDirOption & { agent?: string; state?: string; limit: number; json?: boolean }) => {
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 10_000) {
+      throw new CliError(`--limit must be a whole number from 1 to 10000, got "${String(options.limit)}"`, 2);
+    }
     const states = ['queued', 'running', 'done', 'failed', 'cancelled'];
     if (options.state !== undefined && !states.includes(options.state)) {
       throw new CliError(`--state must be one of ${states.join(', ')}, got "${options.state}"`, 2);

@@ -18,7 +18,8 @@ import { checkPolicy, probeKernel, refusalMessage, type KernelReport } from '../
 import { buildSandboxedSpawn } from '../../sandbox/launcher.js';
 import { compilePolicy } from '../../sandbox/policy.js';
 import type { AgentSpec } from '../../spec/types.js';
-import { AgentPool } from '../../supervisor/agent-pool.js';
+import { AgentPool, clip, STDERR_LINES_PER_SECOND } from '../../supervisor/agent-pool.js';
+import { LineRateLimit } from '../../supervisor/rate-limit.js';
 import { FleetEvents, type FleetEvent } from '../../supervisor/events.js';
 import { SqliteJournal } from '../../supervisor/journal.js';
 import { SupervisorLock } from '../../supervisor/lock.js';
@@ -51,11 +52,14 @@ export class Supervisor implements ControlHandlers {
   readonly done: Promise<void>;
 
   private readonly pools = new Map<string, AgentPool>();
+  /** Per-worker budget of `log` events (a worker that logs in a loop stalls nothing). */
+  private readonly logLimits = new WeakMap<object, LineRateLimit>();
   private readonly waiters = new Map<string, Set<(task: TaskRecord) => void>>();
   private store!: TaskStore;
   private lock!: SupervisorLock;
   private control!: ControlServer;
   private stopping: Promise<void> | undefined;
+  private stoppingNow = false;
   private resolveDone!: () => void;
 
   private constructor(private readonly options: SupervisorOptions) {
@@ -129,13 +133,25 @@ export class Supervisor implements ControlHandlers {
 
   private createPool(spec: AgentSpec): AgentPool {
     const serve = serveWorker(spec, {
-      log: (worker, level, message, taskId) =>
-        this.events.emit({ type: 'log', agent: spec.name, worker: worker.index, ...(taskId ? { task: taskId } : {}), message: `${level}: ${message}` }),
+      log: (worker, level, message, taskId) => {
+        let limit = this.logLimits.get(worker);
+        if (!limit) this.logLimits.set(worker, (limit = new LineRateLimit(STDERR_LINES_PER_SECOND)));
+        const emit = (text: string): void =>
+          this.events.emit({ type: 'log', agent: spec.name, worker: worker.index, ...(taskId ? { task: taskId } : {}), message: text });
+        if (limit.take((n) => emit(`(${n} more log lines not shown)`))) emit(`${level}: ${clip(message)}`);
+      },
     });
     return new AgentPool(spec, {
       store: this.store,
       events: this.events,
       onTaskFinal: (task) => this.settle(task),
+      onJournalFailure: (error) => {
+        this.events.emit({
+          type: 'fleet.error',
+          message: `the journal cannot be written (${error.message}): stopping now; everything acknowledged before is on disk`,
+        });
+        void this.stop(true);
+      },
       workerOptions: (index) => {
         const slotDir = this.paths.slot(spec.name, index);
         const policy = compilePolicy(spec, { kind: 'worker', slotDir });
@@ -230,6 +246,7 @@ export class Supervisor implements ControlHandlers {
       const wake = (done: TaskRecord): void => finish(() => resolve(done));
       const finish = (then: () => void): void => {
         set.delete(wake);
+        if (set.size === 0 && this.waiters.get(id) === set) this.waiters.delete(id);
         if (timer) clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         then();
@@ -283,6 +300,14 @@ export class Supervisor implements ControlHandlers {
 
   /** Drains (default) or kills the workers, then closes the control socket, the journal and the lock. */
   stop(now = false): Promise<void> {
+    if (this.stopping && now && !this.stoppingNow) {
+      // A drain is under way: cut it short. The drain resolves once the killed workers' tasks are re-queued.
+      this.stoppingNow = true;
+      this.events.emit({ type: 'fleet.stopping', message: 'stopping now: workers are killed, running tasks queued again' });
+      for (const pool of this.pools.values()) void pool.stopNow();
+      return this.stopping;
+    }
+    this.stoppingNow ||= now;
     this.stopping ??= (async () => {
       this.events.emit({ type: 'fleet.stopping', message: now ? 'stopping now: workers are killed, running tasks queued again' : 'stopping: waiting for running tasks to finish' });
       await Promise.all([...this.pools.values()].map((pool) => (now ? pool.stopNow() : pool.drain())));
