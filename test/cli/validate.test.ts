@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codexFleetBin, repoRoot, runFleet } from '../helpers/cli.js';
+import { codexBin, codexFleetBin, repoRoot, runFleet } from '../helpers/cli.js';
 import { spawnSync } from 'node:child_process';
 
 const broken = 'test/fixtures/specs/broken';
@@ -60,6 +60,15 @@ describe('codex fleet validate', () => {
     const result = runFleet(['validate', 'test/fixtures']);
     expect(result.stderr).toBe('codex fleet: No agent specs (*.yaml) found in test/fixtures: create samples with "codex fleet init"\n');
     expect(result.status).toBe(1);
+  });
+
+  it('runs from both installed bins directly (they are executable and start with #!/usr/bin/env node)', () => {
+    for (const bin of [codexBin, codexFleetBin]) {
+      const args = bin === codexBin ? ['fleet', 'validate', 'agents/doc-bot.yaml'] : ['validate', 'agents/doc-bot.yaml'];
+      const result = spawnSync(bin, args, { cwd: repoRoot, encoding: 'utf8' });
+      expect(result.error, bin).toBeUndefined();
+      expect(result.stdout, bin).toBe('ok doc-bot (builtin:doc-bot, model gpt-4.1-nano, budget $0.25)\n1 agent valid\n');
+    }
   });
 
   it('is the same command as codex-fleet validate', () => {
