@@ -12,7 +12,7 @@ import { buildSandboxedSpawn } from '../src/sandbox/launcher.js';
 import { compilePolicy } from '../src/sandbox/policy.js';
 import type { AgentSpec } from '../src/spec/types.js';
 
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 40);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 60);
 const WARMUP = 3;
 
 function findBwrap(): string | undefined {
