@@ -86,9 +86,10 @@ const COMMAND_EXEC = ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin'
 
 /**
  * Packages (beyond the codex-fleet package itself) that the Node runner imports at run time; each is
- * made readable where Node would resolve it. Keep this in step with scripts/agent-worker.ts.
+ * made readable where Node would resolve it. None: the runner is bundled into one file
+ * (scripts/bundle-worker.mjs). List here any package the bundle ever leaves external.
  */
-export const RUNNER_DEPENDENCIES: readonly string[] = Object.freeze(['@sinclair/typebox']);
+export const RUNNER_DEPENDENCIES: readonly string[] = Object.freeze([]);
 
 export interface CompileOptions {
   readonly kind: SandboxKind;

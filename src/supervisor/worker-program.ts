@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import { packageRoot } from '../sandbox/paths.js';
 import type { AgentSpec } from '../spec/types.js';
 
-/** The compiled Node runner, `scripts/agent-worker.ts`. */
+/**
+ * The Node runner, `scripts/agent-worker.ts`, as one bundled file (`scripts/bundle-worker.mjs`): a
+ * worker starts in about half the time it takes to load the same code as separate modules.
+ */
 export function nodeRunnerPath(): string {
-  return join(packageRoot(), 'dist', 'scripts', 'agent-worker.js');
+  return join(packageRoot(), 'dist', 'scripts', 'agent-worker.bundle.js');
 }
 
 export function workerArgv(spec: AgentSpec): readonly string[] {

@@ -1,4 +1,7 @@
-/** The real runner entry (dist/scripts/agent-worker.js) as a child process, and the module-graph rule. */
+/**
+ * The real runner entry (dist/scripts/agent-worker.js) as a child process, its one-file bundle (what the
+ * supervisor starts), and the module-graph rule.
+ */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +17,14 @@ afterEach(killChildren);
 
 const echoBot = `${ROOT}examples/echo-bot/plugin.js`;
 
-async function driveEchoBot(nodeArgs: string[], env?: NodeJS.ProcessEnv): Promise<{ output: unknown; exit: { code: number | null } }> {
+async function driveEchoBot(
+  nodeArgs: string[],
+  env?: NodeJS.ProcessEnv,
+  entry = 'scripts/agent-worker.js',
+): Promise<{ output: unknown; exit: { code: number | null } }> {
   const saved = { ...process.env };
   if (env) Object.assign(process.env, env);
-  const peer = spawnPeer([...nodeArgs, built('scripts/agent-worker.js'), '--plugin', echoBot]);
+  const peer = spawnPeer([...nodeArgs, built(entry), '--plugin', echoBot]);
   process.env = saved;
   serveStub(peer.conn);
   await peer.conn.start();
@@ -33,6 +40,16 @@ describe('scripts/agent-worker.ts', () => {
     const { output, exit } = await driveEchoBot([]);
     expect(output).toEqual({ hello: ['wörld', 1] });
     expect(exit).toEqual({ code: 0, signal: null });
+  });
+
+  it('runs the same way as one bundled file, and the bundle imports only Node built-ins the worker may use', async () => {
+    const { output, exit } = await driveEchoBot([], undefined, 'scripts/agent-worker.bundle.js');
+    expect(output).toEqual({ hello: ['wörld', 1] });
+    expect(exit).toEqual({ code: 0, signal: null });
+    const bundle = readFileSync(built('scripts/agent-worker.bundle.js'), 'utf8');
+    const imported = [...bundle.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+    const forbidden = ['child_process', 'net', 'http', 'https', 'dgram', 'tls', 'better-sqlite3', 'openai', 'ink', 'react'];
+    expect(imported.filter((name) => forbidden.some((f) => name === f || name === `node:${f}`))).toEqual([]);
   });
 
   it('exits 2 with a usage message on a bad argument', async () => {
