@@ -86,11 +86,16 @@ export class ControlServer {
     chmodSync(this.paths.socket, 0o600);
   }
 
+  /**
+   * Removes the token and the socket file first, then drops the connections: a client that sees its
+   * connection close can tell a clean stop (no token left) from a supervisor that died.
+   */
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    rmSync(this.paths.socket, { force: true });
     rmSync(this.paths.token, { force: true });
+    rmSync(this.paths.socket, { force: true });
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
   }
 
   private accept(socket: Socket): void {
