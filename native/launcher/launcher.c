@@ -90,17 +90,22 @@ struct policy {
 
 static void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
-static void die(int code, const char *fmt, ...) {
+/* One line "codex-fleet-launcher: <message>" on stderr, in a single write. */
+static void say(const char *fmt, va_list ap) {
   char buf[1024];
   int off = snprintf(buf, sizeof buf, "codex-fleet-launcher: ");
-  va_list ap;
-  va_start(ap, fmt);
   off += vsnprintf(buf + off, sizeof buf - (size_t)off - 2, fmt, ap);
-  va_end(ap);
   if (off > (int)sizeof buf - 2) off = (int)sizeof buf - 2;
   buf[off++] = '\n';
   ssize_t ignored = write(2, buf, (size_t)off);
   (void)ignored;
+}
+
+static void die(int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  say(fmt, ap);
+  va_end(ap);
   _exit(code);
 }
 
@@ -108,16 +113,10 @@ static void note(const struct policy *p, const char *fmt, ...) __attribute__((fo
 
 static void note(const struct policy *p, const char *fmt, ...) {
   if (!p->verbose) return;
-  char buf[512];
-  int off = snprintf(buf, sizeof buf, "codex-fleet-launcher: ");
   va_list ap;
   va_start(ap, fmt);
-  off += vsnprintf(buf + off, sizeof buf - (size_t)off - 2, fmt, ap);
+  say(fmt, ap);
   va_end(ap);
-  if (off > (int)sizeof buf - 2) off = (int)sizeof buf - 2;
-  buf[off++] = '\n';
-  ssize_t ignored = write(2, buf, (size_t)off);
-  (void)ignored;
 }
 
 static long long parse_num(const char *flag, const char *s, long long min, long long max) {

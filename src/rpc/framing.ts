@@ -28,3 +28,17 @@ export function decodeLine(line: string): { ok: true; value: unknown } | { ok: f
     return { ok: false, error: new MessageParseError(line.slice(0, 200), (err as Error).message) };
   }
 }
+
+/**
+ * Encodes `message` and hands the line to `sendLine`: the `send` of every transport. A message that
+ * cannot be encoded (too large, not serializable) rejects and nothing is sent.
+ */
+export function sendEncoded(message: unknown, maxLineBytes: number, sendLine: (line: string) => Promise<void>): Promise<void> {
+  let line: string;
+  try {
+    line = encodeLine(message, maxLineBytes);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+  return sendLine(line);
+}

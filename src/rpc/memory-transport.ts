@@ -14,7 +14,7 @@
  */
 import { MAX_LINE_BYTES } from '../protocol/version.js';
 import { LineTooLongError } from './errors.js';
-import { decodeLine, encodeLine } from './framing.js';
+import { decodeLine, sendEncoded } from './framing.js';
 import type { Transport } from './transport.js';
 
 export class MemoryTransport implements Transport {
@@ -38,13 +38,7 @@ export class MemoryTransport implements Transport {
   }
 
   send(message: unknown): Promise<void> {
-    let line: string;
-    try {
-      line = encodeLine(message, this.maxLineBytes);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-    return this.sendLine(line);
+    return sendEncoded(message, this.maxLineBytes, (line) => this.sendLine(line));
   }
 
   /** Sends raw text: each "\n"-terminated line in it reaches the peer as one line. */

@@ -16,7 +16,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { MAX_LINE_BYTES } from '../protocol/version.js';
 import { LineTooLongError } from './errors.js';
-import { decodeLine, encodeLine } from './framing.js';
+import { decodeLine, sendEncoded } from './framing.js';
 import { LineReader } from './line-reader.js';
 import type { Transport } from './transport.js';
 
@@ -90,13 +90,7 @@ export class StreamTransport implements Transport {
   }
 
   send(message: unknown): Promise<void> {
-    let line: string;
-    try {
-      line = encodeLine(message, this.maxLineBytes);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-    return this.sendLine(line);
+    return sendEncoded(message, this.maxLineBytes, (line) => this.sendLine(line));
   }
 
   /**
