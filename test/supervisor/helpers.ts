@@ -8,7 +8,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { Status, type AgentStatus } from '../../src/control/methods.js';
 import { ControlClient } from '../../src/control/client.js';
 import type { FleetEvent } from '../../src/supervisor/events.js';
 import { StatePaths } from '../../src/supervisor/state-dir.js';
@@ -162,4 +163,39 @@ export async function cleanUpFleet(dir: FleetDir, fleet: RunningFleet | undefine
   await fleet?.supervisor.stop(true);
   await expectNoProcessesLeft(dir.root);
   removeFleetDir(dir);
+}
+
+/** The state one fleet test works with; `useFleetTest` resets it before and cleans it up after each test. */
+export interface FleetTest {
+  dir: FleetDir;
+  fleet: RunningFleet | undefined;
+  client: ControlClient | undefined;
+  /** One agent's entry of the fleet's status, through `client`. */
+  agentStatus(name: string): Promise<AgentStatus>;
+}
+
+/**
+ * Registers the hooks every fleet test needs: a fresh directory (then `setup`) before each test, and
+ * `cleanUpFleet` after it (no process of the test may be left).
+ */
+export function useFleetTest(setup?: (dir: FleetDir) => void): FleetTest {
+  const t: FleetTest = {
+    dir: undefined as unknown as FleetDir,
+    fleet: undefined,
+    client: undefined,
+    async agentStatus(name) {
+      if (!t.client) throw new Error('connect a client first');
+      const agent = (await t.client.request(Status, {})).agents.find((a) => a.name === name);
+      if (!agent) throw new Error(`no agent ${name} in the status`);
+      return agent;
+    },
+  };
+  beforeEach(() => {
+    t.dir = makeFleetDir();
+    t.fleet = undefined;
+    t.client = undefined;
+    setup?.(t.dir);
+  });
+  afterEach(() => cleanUpFleet(t.dir, t.fleet, t.client));
+  return t;
 }

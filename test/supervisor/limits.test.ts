@@ -5,39 +5,20 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KillAgent, ResumeAgent, Status, Submit, WaitTask } from '../../src/control/methods.js';
-import type { ControlClient } from '../../src/control/client.js';
+import { describe, expect, it } from 'vitest';
+import { KillAgent, ResumeAgent, Submit, WaitTask } from '../../src/control/methods.js';
 import { KILL_SEQUENCE, MAX_VIOLATIONS } from '../../src/supervisor/worker.js';
 import {
-  cleanUpFleet,
   connect,
   isAlive,
-  makeFleetDir,
   startFleet,
   waitFor,
   workerPids,
   writeAgent,
-  type FleetDir,
-  type RunningFleet,
+  useFleetTest,
 } from './helpers.js';
 
-let dir: FleetDir;
-let fleet: RunningFleet | undefined;
-let client: ControlClient | undefined;
-
-beforeEach(() => {
-  dir = makeFleetDir();
-  fleet = undefined;
-  client = undefined;
-});
-
-afterEach(() => cleanUpFleet(dir, fleet, client));
-
-async function agentStatus(name: string) {
-  const status = await client!.request(Status, {});
-  return status.agents.find((a) => a.name === name)!;
-}
+const t = useFleetTest();
 
 /** `start <task> <pid> <ms>` lines of a slot's runs.log. */
 function runs(slot: string): { task: string; pid: number }[] {
@@ -55,63 +36,63 @@ function runs(slot: string): { task: string; pid: number }[] {
 
 describe('a worker that hangs', () => {
   it('is stopped when the task passes limits.wall_time_s; the task is retried, then failed with the reason; the worker is recycled', async () => {
-    writeAgent(dir, 'hang', 'hang', 'limits:\n  wall_time_s: 0.5\n  retries: 1');
-    fleet = await startFleet(dir);
-    client = await connect(dir);
-    const a = (await client.request(Submit, { agent: 'hang', input: 'a' })).task;
-    const b = (await client.request(Submit, { agent: 'hang', input: 'b' })).task;
+    writeAgent(t.dir, 'hang', 'hang', 'limits:\n  wall_time_s: 0.5\n  retries: 1');
+    t.fleet = await startFleet(t.dir);
+    t.client = await connect(t.dir);
+    const a = (await t.client.request(Submit, { agent: 'hang', input: 'a' })).task;
+    const b = (await t.client.request(Submit, { agent: 'hang', input: 'b' })).task;
     for (const task of [a, b]) {
-      const failed = await client.request(WaitTask, { id: task.id, timeout_s: 60 });
+      const failed = await t.client.request(WaitTask, { id: task.id, timeout_s: 60 });
       expect(failed.task).toMatchObject({
         state: 'failed',
         attempts: 2,
         error: 'wall time of 0.5s exceeded (no retries left: limits.retries is 1)',
       });
     }
-    expect(fleet.events.filter((e) => e.type === 'task.retry').map((e) => e.message)).toEqual([
+    expect(t.fleet.events.filter((e) => e.type === 'task.retry').map((e) => e.message)).toEqual([
       `task ${a.id} will be retried: wall time of 0.5s exceeded`,
       `task ${b.id} will be retried: wall time of 0.5s exceeded`,
     ]);
     // Every attempt ran on a fresh worker: a timed-out worker never gets another task.
-    const started = runs(dir.paths.slot('hang', 0));
+    const started = runs(t.dir.paths.slot('hang', 0));
     expect(started.map((r) => r.task)).toEqual([a.id, a.id, b.id, b.id]);
     expect(new Set(started.map((r) => r.pid)).size).toBe(4);
     for (const r of started) expect(isAlive(r.pid)).toBe(false);
     // Recycling is not a crash.
-    const status = await agentStatus('hang');
+    const status = await t.agentStatus('hang');
     expect(status).toMatchObject({ state: 'running', restarts: 0, failed: 2 });
-    await waitFor(async () => (await agentStatus('hang')).worker_states[0] === 'ready', 'a fresh worker');
+    await waitFor(async () => (await t.agentStatus('hang')).worker_states[0] === 'ready', 'a fresh worker');
   }, 120_000);
 });
 
 describe('a worker that ignores SIGTERM', () => {
   it('is ended by SIGKILL, both by kill and by stop', async () => {
-    writeAgent(dir, 'stubborn', 'no-sigterm');
-    fleet = await startFleet(dir);
-    client = await connect(dir);
-    const slot = dir.paths.slot('stubborn', 0);
+    writeAgent(t.dir, 'stubborn', 'no-sigterm');
+    t.fleet = await startFleet(t.dir);
+    t.client = await connect(t.dir);
+    const slot = t.dir.paths.slot('stubborn', 0);
     const sigterms = (): string[] => (existsSync(join(slot, 'sigterm.log')) ? readFileSync(join(slot, 'sigterm.log'), 'utf8').trim().split('\n') : []);
 
-    await waitFor(async () => (await agentStatus('stubborn')).worker_states[0] === 'ready', 'the worker to be ready');
-    const [first] = workerPids(fleet.events, 'stubborn');
-    const { agent } = await client.request(KillAgent, { agent: 'stubborn' });
+    await waitFor(async () => (await t.agentStatus('stubborn')).worker_states[0] === 'ready', 'the worker to be ready');
+    const [first] = workerPids(t.fleet.events, 'stubborn');
+    const { agent } = await t.client.request(KillAgent, { agent: 'stubborn' });
     expect(agent).toMatchObject({ state: 'stopped', workers: 0 });
     expect(isAlive(first!)).toBe(false);
     expect(sigterms()).toEqual([expect.stringMatching(new RegExp(`^SIGTERM ${first} \\d+$`))]);
-    const killed = fleet.events.filter((e) => e.type === 'worker.exit');
+    const killed = t.fleet.events.filter((e) => e.type === 'worker.exit');
     expect(killed.map((e) => e.data)).toEqual([expect.objectContaining({ signal: 'SIGKILL', requested: true })]);
     expect(killed[0]?.message).toBe('worker killed by SIGKILL');
 
-    await client.request(ResumeAgent, { agent: 'stubborn' });
-    await waitFor(async () => (await agentStatus('stubborn')).worker_states[0] === 'ready', 'the worker to be ready again');
-    const [second] = workerPids(fleet.events, 'stubborn');
+    await t.client.request(ResumeAgent, { agent: 'stubborn' });
+    await waitFor(async () => (await t.agentStatus('stubborn')).worker_states[0] === 'ready', 'the worker to be ready again');
+    const [second] = workerPids(t.fleet.events, 'stubborn');
     expect(second).not.toBe(first);
-    client.close();
-    client = undefined;
-    await fleet.supervisor.stop(false);
+    t.client.close();
+    t.client = undefined;
+    await t.fleet.supervisor.stop(false);
     expect(isAlive(second!)).toBe(false);
     expect(sigterms()).toEqual([expect.stringMatching(/^SIGTERM /), expect.stringMatching(new RegExp(`^SIGTERM ${second} \\d+$`))]);
-    expect(fleet.events.filter((e) => e.type === 'worker.exit').map((e) => e.data)).toEqual([
+    expect(t.fleet.events.filter((e) => e.type === 'worker.exit').map((e) => e.data)).toEqual([
       expect.objectContaining({ signal: 'SIGKILL', requested: true }),
       expect.objectContaining({ signal: 'SIGKILL', requested: true }),
     ]);
@@ -120,30 +101,30 @@ describe('a worker that ignores SIGTERM', () => {
 
 describe('a worker that floods stdout', () => {
   it('cannot stall the supervisor, and is killed after too many protocol violations', async () => {
-    writeAgent(dir, 'flood', 'flood', 'limits:\n  retries: 0\nrestart:\n  max_restarts: 0');
-    writeAgent(dir, 'echo', 'echo');
-    fleet = await startFleet(dir);
-    client = await connect(dir);
-    const slot = dir.paths.slot('flood', 0);
-    const { task } = await client.request(Submit, { agent: 'flood', input: null });
+    writeAgent(t.dir, 'flood', 'flood', 'limits:\n  retries: 0\nrestart:\n  max_restarts: 0');
+    writeAgent(t.dir, 'echo', 'echo');
+    t.fleet = await startFleet(t.dir);
+    t.client = await connect(t.dir);
+    const slot = t.dir.paths.slot('flood', 0);
+    const { task } = await t.client.request(Submit, { agent: 'flood', input: null });
     await waitFor(() => existsSync(join(slot, 'flooding')), 'the flood to begin');
     const pid = Number(readFileSync(join(slot, 'flooding'), 'utf8'));
 
     // While it floods (it goes on until told to stop), the control API answers and other agents work.
-    for (let i = 0; i < 5; i++) expect((await agentStatus('flood')).running).toBe(1);
-    const echoed = (await client.request(Submit, { agent: 'echo', input: 'during the flood' })).task;
-    expect((await client.request(WaitTask, { id: echoed.id, timeout_s: 30 })).task).toMatchObject({ state: 'done', result: { output: 'during the flood' } });
+    for (let i = 0; i < 5; i++) expect((await t.agentStatus('flood')).running).toBe(1);
+    const echoed = (await t.client.request(Submit, { agent: 'echo', input: 'during the flood' })).task;
+    expect((await t.client.request(WaitTask, { id: echoed.id, timeout_s: 30 })).task).toMatchObject({ state: 'done', result: { output: 'during the flood' } });
     expect(isAlive(pid)).toBe(true);
-    expect(fleet.events.some((e) => e.type === 'worker.exit' && e.agent === 'flood')).toBe(false);
+    expect(t.fleet.events.some((e) => e.type === 'worker.exit' && e.agent === 'flood')).toBe(false);
 
     writeFileSync(join(slot, 'stop-flooding'), '');
-    const failed = await client.request(WaitTask, { id: task.id, timeout_s: 30 });
+    const failed = await t.client.request(WaitTask, { id: task.id, timeout_s: 30 });
     expect(failed.task).toMatchObject({ state: 'failed', error: 'the worker killed by SIGKILL (no retries left: limits.retries is 0)' });
     expect(isAlive(pid)).toBe(false);
-    expect(fleet.events.some((e) => e.type === 'log' && e.agent === 'flood' && e.message === `stderr: codex fleet: killing the worker after ${MAX_VIOLATIONS} protocol violations (last: Parse error)`)).toBe(true);
-    const exit = fleet.events.find((e) => e.type === 'worker.exit' && e.agent === 'flood');
+    expect(t.fleet.events.some((e) => e.type === 'log' && e.agent === 'flood' && e.message === `stderr: codex fleet: killing the worker after ${MAX_VIOLATIONS} protocol violations (last: Parse error)`)).toBe(true);
+    const exit = t.fleet.events.find((e) => e.type === 'worker.exit' && e.agent === 'flood');
     expect(exit?.data).toMatchObject({ signal: 'SIGKILL', requested: false });
-    await waitFor(async () => (await agentStatus('flood')).state === 'errored', 'the flood agent to be errored');
-    expect((await agentStatus('flood')).reason).toMatch(/^1 abnormal exits within 60s \(restart\.max_restarts is 0\); last exit: killed by SIGKILL; stderr: .*flood: flooding stdout/);
+    await waitFor(async () => (await t.agentStatus('flood')).state === 'errored', 'the flood agent to be errored');
+    expect((await t.agentStatus('flood')).reason).toMatch(/^1 abnormal exits within 60s \(restart\.max_restarts is 0\); last exit: killed by SIGKILL; stderr: .*flood: flooding stdout/);
   }, 60_000);
 });

@@ -6,76 +6,61 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ControlClient } from '../../src/control/client.js';
+import { describe, expect, it } from 'vitest';
 import { ControlErrorCodes, Submit, WaitTask } from '../../src/control/methods.js';
 import { compilePolicy } from '../../src/sandbox/policy.js';
 import {
-  cleanUpFleet,
   connect,
   loadAgents,
-  makeFleetDir,
   runFleetAsync,
   startFleet,
   writeAgent,
-  type FleetDir,
-  type RunningFleet,
+  useFleetTest,
 } from './helpers.js';
 
-let dir: FleetDir;
-let fleet: RunningFleet | undefined;
-let client: ControlClient | undefined;
-
-beforeEach(() => {
-  dir = makeFleetDir();
-  fleet = undefined;
-  client = undefined;
-  writeAgent(dir, 'probe', 'probe');
-});
-
-afterEach(() => cleanUpFleet(dir, fleet, client));
+const t = useFleetTest((d) => writeAgent(d, 'probe', 'probe'));
 
 /** True when `path` is `granted` or lies beneath it. */
 const within = (path: string, granted: string): boolean => path === granted || path.startsWith(granted.endsWith(sep) ? granted : granted + sep);
 
 describe('nothing sandboxed reaches the supervisor', () => {
   it('grants no policy a path that holds the state directory (not /tmp, not the state dir)', async () => {
-    const [agent] = await loadAgents(dir);
-    const workspace = join(dir.root, 'workspace');
+    const [agent] = await loadAgents(t.dir);
+    const workspace = join(t.dir.root, 'workspace');
     for (const policy of [
-      compilePolicy(agent!, { kind: 'worker', slotDir: dir.paths.slot('probe', 0) }),
+      compilePolicy(agent!, { kind: 'worker', slotDir: t.dir.paths.slot('probe', 0) }),
       compilePolicy(agent!, { kind: 'command', slotDir: workspace, program: [process.execPath] }),
     ]) {
       const granted = [...policy.read, ...policy.exec, ...policy.write];
       expect(granted).not.toContain('/tmp');
-      for (const secret of [dir.stateDir, dir.paths.token, dir.paths.socket, dir.paths.journal, dir.paths.lock]) {
+      for (const secret of [t.dir.stateDir, t.dir.paths.token, t.dir.paths.socket, t.dir.paths.journal, t.dir.paths.lock]) {
         expect({ kind: policy.kind, secret, grantedBy: granted.filter((p) => within(secret, p)) }).toEqual({ kind: policy.kind, secret, grantedBy: [] });
       }
     }
   });
 
   it('from inside a worker: the token, the journal and the state dir are EACCES, and there is no socket at all (EPERM)', async () => {
-    fleet = await startFleet(dir);
-    client = await connect(dir);
-    const { task } = await client.request(Submit, {
+    t.fleet = await startFleet(t.dir);
+    t.client = await connect(t.dir);
+    const { task } = await t.client.request(Submit, {
       agent: 'probe',
-      input: { token: dir.paths.token, journal: dir.paths.journal, stateDir: dir.stateDir, socket: dir.paths.socket },
+      input: { token: t.dir.paths.token, journal: t.dir.paths.journal, stateDir: t.dir.stateDir, socket: t.dir.paths.socket },
     });
-    const done = await client.request(WaitTask, { id: task.id, timeout_s: 30 });
+    const done = await t.client.request(WaitTask, { id: task.id, timeout_s: 30 });
     expect(done.task).toMatchObject({ state: 'done', result: { output: { token: 'EACCES', journal: 'EACCES', list: 'EACCES', connect: 'EPERM' } } });
   });
 
   it('from inside the command policy: the token is EACCES, and the control socket refuses requests without it (Unauthorized)', async () => {
-    fleet = await startFleet(dir);
-    const workspace = join(dir.root, 'workspace');
+    t.fleet = await startFleet(t.dir);
+    const workspace = join(t.dir.root, 'workspace');
     mkdirSync(workspace);
     const script = `
       const fs = require('fs');
       const net = require('net');
       const out = {};
-      try { fs.readFileSync(${JSON.stringify(dir.paths.token)}); out.token = 'ok'; } catch (e) { out.token = e.code; }
-      try { fs.readdirSync(${JSON.stringify(dir.stateDir)}); out.list = 'ok'; } catch (e) { out.list = e.code; }
-      const socket = net.connect(${JSON.stringify(dir.paths.socket)});
+      try { fs.readFileSync(${JSON.stringify(t.dir.paths.token)}); out.token = 'ok'; } catch (e) { out.token = e.code; }
+      try { fs.readdirSync(${JSON.stringify(t.dir.stateDir)}); out.list = 'ok'; } catch (e) { out.list = e.code; }
+      const socket = net.connect(${JSON.stringify(t.dir.paths.socket)});
       socket.on('error', (e) => { out.connect = e.code; console.log(JSON.stringify(out)); });
       socket.on('connect', () => {
         out.connect = 'ok';
@@ -93,7 +78,7 @@ describe('nothing sandboxed reaches the supervisor', () => {
         });
       });
     `;
-    const r = await runFleetAsync(['sandbox', '--agent', 'probe', '--agents-dir', dir.agentsDir, '--command-policy', '--workspace', workspace, '--', process.execPath, '-e', script]);
+    const r = await runFleetAsync(['sandbox', '--agent', 'probe', '--agents-dir', t.dir.agentsDir, '--command-policy', '--workspace', workspace, '--', process.execPath, '-e', script]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { replies: { id: number }[] };
@@ -110,6 +95,6 @@ describe('nothing sandboxed reaches the supervisor', () => {
         unauthorized(3, 'Send fleet/hello with the token from the state directory first'),
       ],
     });
-    expect(fleet.supervisor.status().agents[0]).toMatchObject({ queued: 0, running: 0, done: 0 });
+    expect(t.fleet.supervisor.status().agents[0]).toMatchObject({ queued: 0, running: 0, done: 0 });
   });
 });

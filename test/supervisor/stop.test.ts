@@ -2,32 +2,21 @@
 import { connect as netConnect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ControlClient } from '../../src/control/client.js';
+import { describe, expect, it } from 'vitest';
 import { Submit, WaitTask } from '../../src/control/methods.js';
 import { ErrorCodes } from '../../src/protocol/error-codes.js';
 import { RpcError } from '../../src/rpc/errors.js';
-import { cleanUpFleet, connect, makeFleetDir, startFleet, waitFor, writeAgent, type FleetDir, type RunningFleet } from './helpers.js';
+import { connect, startFleet, waitFor, writeAgent , useFleetTest } from './helpers.js';
 
-let dir: FleetDir;
-let fleet: RunningFleet | undefined;
-let client: ControlClient | undefined;
-
-beforeEach(() => {
-  dir = makeFleetDir();
-  fleet = undefined;
-  client = undefined;
-});
-
-afterEach(() => cleanUpFleet(dir, fleet, client));
+const t = useFleetTest();
 
 describe('stop', () => {
   it('with now=true cuts a drain short: the hung task goes back to the queue and the fleet ends', async () => {
-    writeAgent(dir, 'stuck', 'hang', 'limits:\n  wall_time_s: 3600\n  retries: 0');
-    fleet = await startFleet(dir);
-    client = await connect(dir);
-    const { task } = await client.request(Submit, { agent: 'stuck', input: null });
-    const slot = dir.paths.slot('stuck', 0);
+    writeAgent(t.dir, 'stuck', 'hang', 'limits:\n  wall_time_s: 3600\n  retries: 0');
+    t.fleet = await startFleet(t.dir);
+    t.client = await connect(t.dir);
+    const { task } = await t.client.request(Submit, { agent: 'stuck', input: null });
+    const slot = t.dir.paths.slot('stuck', 0);
     await waitFor(() => {
       try {
         return readFileSync(join(slot, 'runs.log'), 'utf8').includes(task.id);
@@ -36,20 +25,20 @@ describe('stop', () => {
       }
     }, 'the task to start');
     let drained = false;
-    const drain = fleet.supervisor.stop(false).then(() => (drained = true));
-    await waitFor(() => fleet!.events.some((e) => e.type === 'fleet.stopping'), 'the drain to begin');
+    const drain = t.fleet.supervisor.stop(false).then(() => (drained = true));
+    await waitFor(() => t.fleet!.events.some((e) => e.type === 'fleet.stopping'), 'the drain to begin');
     expect(drained).toBe(false); // the hung task holds the drain
-    await fleet.supervisor.stop(true);
+    await t.fleet.supervisor.stop(true);
     await drain;
-    expect(fleet.events.filter((e) => e.type === 'fleet.stopping').map((e) => e.message)).toEqual([
+    expect(t.fleet.events.filter((e) => e.type === 'fleet.stopping').map((e) => e.message)).toEqual([
       'stopping: waiting for running tasks to finish',
       'stopping now: workers are killed, running tasks queued again',
     ]);
     // Nothing lost: the next start finds the task queued again, without an attempt used up by the stop.
-    client.close();
-    client = undefined;
-    fleet = await startFleet(dir);
-    const again = fleet.supervisor.getTask(task.id);
+    t.client.close();
+    t.client = undefined;
+    t.fleet = await startFleet(t.dir);
+    const again = t.fleet.supervisor.getTask(task.id);
     expect(again.state === 'queued' || again.state === 'running').toBe(true);
     expect(again.error ?? '').toMatch(/queued again for the next start|^$/);
   });
@@ -57,19 +46,19 @@ describe('stop', () => {
 
 describe('the control socket', () => {
   it('rejects an over-long wait, which no timer could hold', async () => {
-    writeAgent(dir, 'echo', 'echo');
-    fleet = await startFleet(dir);
-    client = await connect(dir);
-    const { task } = await client.request(Submit, { agent: 'echo', input: 1 });
-    const error = await client.request(WaitTask, { id: task.id, timeout_s: 1e10 }).catch((e: unknown) => e);
+    writeAgent(t.dir, 'echo', 'echo');
+    t.fleet = await startFleet(t.dir);
+    t.client = await connect(t.dir);
+    const { task } = await t.client.request(Submit, { agent: 'echo', input: 1 });
+    const error = await t.client.request(WaitTask, { id: task.id, timeout_s: 1e10 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcError);
     expect((error as RpcError).code).toBe(ErrorCodes.InvalidParams);
   });
 
   it('disconnects a client that keeps sending requests without the token', async () => {
-    writeAgent(dir, 'echo', 'echo');
-    fleet = await startFleet(dir);
-    const socket = netConnect(dir.paths.socket);
+    writeAgent(t.dir, 'echo', 'echo');
+    t.fleet = await startFleet(t.dir);
+    const socket = netConnect(t.dir.paths.socket);
     let replies = '';
     socket.setEncoding('utf8').on('data', (d: string) => (replies += d));
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
