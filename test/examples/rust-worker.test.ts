@@ -14,7 +14,7 @@ import { initializeParams } from '../../src/conformance/checks.js';
 import { Session } from '../../src/conformance/session.js';
 import { CANNED_COST_USD, CANNED_DELTAS, CANNED_USAGE } from '../../src/conformance/stub.js';
 import { ErrorCodes } from '../../src/protocol/error-codes.js';
-import { Initialize } from '../../src/protocol/lifecycle.js';
+import { Initialize, Ping } from '../../src/protocol/lifecycle.js';
 import { TaskRun, type TaskProgressParams } from '../../src/protocol/task.js';
 import { RpcError } from '../../src/rpc/errors.js';
 import { buildSandboxedSpawn } from '../../src/sandbox/launcher.js';
@@ -168,6 +168,24 @@ describe("the Rust worker's own tasks, under its sandbox, against the conformanc
     expect((unknown as RpcError).message).toMatch(/^Task failed: bad input for a "count" task: unknown field `file`/);
     expect(session!.stub.modelCalls).toHaveLength(0);
     expect(await run('count-2', 'count', { text: 'still here' })).toMatchObject({ words: 2 });
+  });
+
+  it('answers a batch holding a task in one array once the task is done', async () => {
+    const batch = JSON.stringify([
+      { jsonrpc: '2.0', id: 'raw-t', method: 'task/run', params: { task: { id: 'batched', kind: 'count', input: { text: 'a b c' } } } },
+      { jsonrpc: '2.0', id: 'raw-p', method: 'ping', params: {} },
+    ]);
+    const reply = (await session!.rawBatch(batch, 'raw-p')) as { id: string; result: unknown }[];
+    expect(reply.map((r) => r.id).sort()).toEqual(['raw-p', 'raw-t']);
+    expect(reply.find((r) => r.id === 'raw-t')!.result).toEqual({ output: { source: '(text)', lines: 1, words: 3, chars: 5, bytes: 5, truncated: false } });
+  });
+
+  it('answers a running task with RequestCancelled when its input ends, then exits with status 1', async () => {
+    const reply = session!.raw(JSON.stringify({ jsonrpc: '2.0', id: 'raw-block', method: 'task/run', params: { task: { id: 'b', kind: 'conformance.block', input: null } } }), 'raw-block');
+    await session!.conn.request(Ping, {}); // the task is running and the read loop still answers
+    session!.child.stdin.end();
+    expect(await reply).toMatchObject({ id: 'raw-block', error: { code: ErrorCodes.RequestCancelled } });
+    expect(await session!.exited).toEqual({ code: 1, signal: null });
   });
 });
 

@@ -33,10 +33,20 @@ impl Id {
 
 /// One message, classified.
 pub enum Incoming {
-    Request { id: Id, method: String, params: Option<Value> },
-    Notification { method: String, params: Option<Value> },
+    Request {
+        id: Id,
+        method: String,
+        params: Option<Value>,
+    },
+    Notification {
+        method: String,
+        params: Option<Value>,
+    },
     /// The answer to one of our requests: its id and its result or error.
-    Response { id: Option<Id>, outcome: Result<Value, RpcError> },
+    Response {
+        id: Option<Id>,
+        outcome: Result<Value, RpcError>,
+    },
 }
 
 /// Classifies a message; an invalid one gives the error response to send (never for a response).

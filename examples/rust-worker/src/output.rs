@@ -26,8 +26,9 @@ impl Output {
             let id = message.get("id").filter(|_| message.get("method").is_none());
             match id {
                 Some(id) => {
-                    let error = RpcError::new(MESSAGE_TOO_LARGE, "Message too large: the response passed the line limit")
-                        .with_data(json!({ "limit": MAX_LINE_BYTES }));
+                    let error =
+                        RpcError::new(MESSAGE_TOO_LARGE, "Message too large: the response passed the line limit")
+                            .with_data(json!({ "limit": MAX_LINE_BYTES }));
                     line = serde_json::to_vec(&error.response(id.clone())).expect("serialises");
                 }
                 None => return Err(RpcError::new(MESSAGE_TOO_LARGE, "Message too large: not sent")),

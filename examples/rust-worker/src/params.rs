@@ -42,12 +42,12 @@ pub fn parse<T: for<'de> Deserialize<'de>>(method: &str, params: Option<Value>) 
         "task/run" => check_task_run(&params),
         _ => object(&params, "/params", &[], Some(&[])).map(|_| ()),
     };
-    checked
-        .and_then(|()| serde_json::from_value(params).map_err(|e| Problem::new("/params", e.to_string())))
-        .map_err(|p| {
+    checked.and_then(|()| serde_json::from_value(params).map_err(|e| Problem::new("/params", e.to_string()))).map_err(
+        |p| {
             RpcError::new(INVALID_PARAMS, format!("Invalid params for \"{method}\": {}: {}", p.path, p.message))
                 .with_data(json!({ "path": p.path, "message": p.message }))
-        })
+        },
+    )
 }
 
 struct Problem {
@@ -65,13 +65,20 @@ type Checked<T = ()> = Result<T, Problem>;
 
 /// An object with these required members; `allowed` lists the only other members it may have (`None`:
 /// any).
-fn object<'a>(value: &'a Value, path: &str, required: &[&str], allowed: Option<&[&str]>) -> Checked<&'a Map<String, Value>> {
+fn object<'a>(
+    value: &'a Value,
+    path: &str,
+    required: &[&str],
+    allowed: Option<&[&str]>,
+) -> Checked<&'a Map<String, Value>> {
     let map = value.as_object().ok_or_else(|| Problem::new(path, "Expected object"))?;
     if let Some(missing) = required.iter().find(|key| !map.contains_key(**key)) {
         return Err(Problem::new(format!("{path}/{missing}"), "Expected required property"));
     }
     if let Some(allowed) = allowed {
-        if let Some(extra) = map.keys().find(|key| !required.contains(&key.as_str()) && !allowed.contains(&key.as_str())) {
+        if let Some(extra) =
+            map.keys().find(|key| !required.contains(&key.as_str()) && !allowed.contains(&key.as_str()))
+        {
             return Err(Problem::new(format!("{path}/{extra}"), "Unexpected property"));
         }
     }
@@ -134,7 +141,12 @@ fn check_initialize(params: &Value) -> Checked {
     string(supervisor, "/params/supervisor", "version", false)?;
 
     let at = "/params/agent";
-    let agent = object(&p["agent"], at, &["name", "role", "model", "max_tokens", "cost_budget", "allowed_syscalls", "exec"], None)?;
+    let agent = object(
+        &p["agent"],
+        at,
+        &["name", "role", "model", "max_tokens", "cost_budget", "allowed_syscalls", "exec"],
+        None,
+    )?;
     string(agent, at, "name", true)?;
     string(agent, at, "role", false)?;
     string(agent, at, "model", false)?;
@@ -151,7 +163,12 @@ fn check_initialize(params: &Value) -> Checked {
     }
 
     let at = "/params/limits";
-    let limits = object(&p["limits"], at, &["max_line_bytes", "max_turns", "wall_time_s", "memory_mb", "exec_output_bytes"], None)?;
+    let limits = object(
+        &p["limits"],
+        at,
+        &["max_line_bytes", "max_turns", "wall_time_s", "memory_mb", "exec_output_bytes"],
+        None,
+    )?;
     integer(limits, at, "max_line_bytes", 1)?;
     integer(limits, at, "max_turns", 1)?;
     expect(limits["wall_time_s"].as_f64().is_some_and(|n| n > 0.0), at, "wall_time_s", "a number > 0")?;
@@ -190,7 +207,8 @@ mod tests {
 
     #[test]
     fn names_the_bad_field_of_a_task() {
-        let err = parse::<TaskRunParams>("task/run", Some(json!({ "task": { "id": 7, "kind": "k", "input": 1 } }))).unwrap_err();
+        let err = parse::<TaskRunParams>("task/run", Some(json!({ "task": { "id": 7, "kind": "k", "input": 1 } })))
+            .unwrap_err();
         assert_eq!(err.code, INVALID_PARAMS);
         assert_eq!(err.data.unwrap()["path"], "/params/task/id");
     }

@@ -102,7 +102,8 @@ impl<'a> TaskContext<'a> {
 
     /// A `task/progress` notification: part of the stream of this task's `task/run`.
     pub fn progress(&self, message: &str, fraction: Option<f64>) {
-        let mut params = json!({ "request_id": self.request_id.to_json(), "task_id": self.task.id, "message": message });
+        let mut params =
+            json!({ "request_id": self.request_id.to_json(), "task_id": self.task.id, "message": message });
         if let Some(fraction) = fraction {
             params["fraction"] = json!(fraction.clamp(0.0, 1.0));
         }
@@ -110,7 +111,12 @@ impl<'a> TaskContext<'a> {
     }
 
     /// Asks the model, streaming: `on_delta` sees each piece of the reply as it arrives.
-    pub fn complete(&self, messages: &[Message], max_tokens: Option<u64>, on_delta: impl FnMut(&str)) -> TaskResult<ModelReply> {
+    pub fn complete(
+        &self,
+        messages: &[Message],
+        max_tokens: Option<u64>,
+        on_delta: impl FnMut(&str),
+    ) -> TaskResult<ModelReply> {
         let mut params = json!({ "messages": messages, "stream": true });
         if let Some(max_tokens) = max_tokens {
             params["max_tokens"] = json!(max_tokens);
@@ -140,7 +146,12 @@ impl<'a> TaskContext<'a> {
 
     /// Sends a request carrying this task's id and waits for its answer, handing stream pieces to
     /// `on_delta`. On cancellation it tells the supervisor (`$/cancelRequest`) and gives up at once.
-    fn call<T: for<'de> Deserialize<'de>>(&self, method: &str, mut params: Value, mut on_delta: impl FnMut(&str)) -> TaskResult<T> {
+    fn call<T: for<'de> Deserialize<'de>>(
+        &self,
+        method: &str,
+        mut params: Value,
+        mut on_delta: impl FnMut(&str),
+    ) -> TaskResult<T> {
         if self.cancelled.get() {
             return Err(TaskError::Cancelled);
         }
@@ -155,7 +166,9 @@ impl<'a> TaskContext<'a> {
                 Ok(Event::Delta { call, text }) if call == id => on_delta(&text),
                 Ok(Event::Answer { call, outcome }) if call == id => {
                     return serde_json::from_value(outcome?).map_err(|e| {
-                        TaskError::Failed(format!("the supervisor's answer to {method} does not match the protocol: {e}"))
+                        TaskError::Failed(format!(
+                            "the supervisor's answer to {method} does not match the protocol: {e}"
+                        ))
                     });
                 }
                 Ok(Event::Cancel) | Err(_) => {

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -38,21 +38,26 @@ struct State {
     tasks: HashMap<Id, Sender<Event>>,
     /// Ids of requests still being handled (tasks and shutdown): a second request with one is refused.
     in_flight: HashSet<Id>,
+    /// Tasks whose response is not written yet; the worker does not exit on end of input before they are.
+    unanswered: usize,
 }
 
-/// The answer to a message: none (notifications, responses), one now, or one a thread will produce.
+/// Where a response computed later goes: straight to stdout, or into its batch's reply.
+type Deliver = Box<dyn FnOnce(Value) + Send>;
+
+/// The answer to a message: none (notifications, responses), one now, or one `Deliver` will get later.
 enum Reply {
     None,
     Now(Value),
-    Later(Receiver<Value>),
+    Later,
 }
 
 pub struct Worker {
     pub out: Output,
     pub calls: Calls,
     state: Mutex<State>,
-    /// Signalled whenever a task ends.
-    task_ended: Condvar,
+    /// Signalled whenever a task's response has been written.
+    task_answered: Condvar,
 }
 
 impl Worker {
@@ -65,8 +70,9 @@ impl Worker {
                 workspace: PathBuf::new(),
                 tasks: HashMap::new(),
                 in_flight: HashSet::new(),
+                unanswered: 0,
             }),
-            task_ended: Condvar::new(),
+            task_answered: Condvar::new(),
         })
     }
 
@@ -89,37 +95,47 @@ impl Worker {
         };
         match message {
             Value::Array(batch) if batch.is_empty() => {
-                let error = RpcError::new(INVALID_REQUEST, "Invalid Request: empty batch").with_data(json!({ "path": "" }));
+                let error =
+                    RpcError::new(INVALID_REQUEST, "Invalid Request: empty batch").with_data(json!({ "path": "" }));
                 self.send(&error.response(Value::Null));
             }
             Value::Array(batch) => {
-                let replies: Vec<Reply> = batch.into_iter().map(|m| self.handle_message(m)).collect();
+                // Responses to the batch's requests go out together, in one array, once all are ready:
+                // the ones ready now, and those that threads (a task, shutdown) send over a channel.
+                let (later, results) = mpsc::channel();
+                let mut responses = Vec::new();
+                let mut waiting = 0;
+                for message in batch {
+                    let later = later.clone();
+                    match self.handle_message(message, Box::new(move |response| drop(later.send(response)))) {
+                        Reply::None => {}
+                        Reply::Now(response) => responses.push(response),
+                        Reply::Later => waiting += 1,
+                    }
+                }
                 let worker = Arc::clone(self);
                 let answer = move || {
-                    let responses: Vec<Value> = replies.into_iter().filter_map(wait).collect();
+                    responses.extend(results.iter().take(waiting));
                     if !responses.is_empty() {
                         worker.send(&Value::Array(responses));
                     }
                 };
-                // A batch with a task in it is answered when the task ends, without holding up the read loop.
-                thread::spawn(answer);
-            }
-            message => match self.handle_message(message) {
-                Reply::None => {}
-                Reply::Now(response) => self.send(&response),
-                Reply::Later(receiver) => {
-                    let worker = Arc::clone(self);
-                    thread::spawn(move || {
-                        if let Ok(response) = receiver.recv() {
-                            worker.send(&response);
-                        }
-                    });
+                if waiting == 0 {
+                    answer();
+                } else {
+                    thread::spawn(answer);
                 }
-            },
+            }
+            message => {
+                let worker = Arc::clone(self);
+                if let Reply::Now(response) = self.handle_message(message, Box::new(move |r| worker.send(&r))) {
+                    self.send(&response);
+                }
+            }
         }
     }
 
-    fn handle_message(self: &Arc<Self>, message: Value) -> Reply {
+    fn handle_message(self: &Arc<Self>, message: Value, deliver: Deliver) -> Reply {
         match classify(message) {
             Err(Some(error)) => Reply::Now(error),
             Err(None) => Reply::None,
@@ -131,14 +147,20 @@ impl Worker {
                 self.handle_notification(&method, params.unwrap_or(Value::Null));
                 Reply::None
             }
-            Ok(Incoming::Request { id, method, params }) => match self.handle_request(&id, &method, params) {
+            Ok(Incoming::Request { id, method, params }) => match self.handle_request(&id, &method, params, deliver) {
                 Ok(reply) => reply,
                 Err(error) => Reply::Now(error.response(id.to_json())),
             },
         }
     }
 
-    fn handle_request(self: &Arc<Self>, id: &Id, method: &str, params: Option<Value>) -> Result<Reply, RpcError> {
+    fn handle_request(
+        self: &Arc<Self>,
+        id: &Id,
+        method: &str,
+        params: Option<Value>,
+        deliver: Deliver,
+    ) -> Result<Reply, RpcError> {
         let ok = |result: Value| Ok(Reply::Now(json!({ "jsonrpc": "2.0", "id": id.to_json(), "result": result })));
         match method {
             "ping" => {
@@ -152,37 +174,50 @@ impl Worker {
                     .with_data(json!({ "method": method })))
             }
         }
-        let task = if method == "task/run" { Some(params::parse::<TaskRunParams>(method, params)?.task) } else {
+        let task = if method == "task/run" {
+            Some(params::parse::<TaskRunParams>(method, params)?.task)
+        } else {
             params::parse::<Map<String, Value>>(method, params)?;
             None
         };
         let mut state = self.state();
         match state.phase {
             Phase::New => return Err(RpcError::new(NOT_INITIALIZED, "Not initialized: send \"initialize\" first")),
-            Phase::ShuttingDown | Phase::ShutDown => return Err(RpcError::new(SHUTTING_DOWN, "The worker is shutting down")),
+            Phase::ShuttingDown | Phase::ShutDown => {
+                return Err(RpcError::new(SHUTTING_DOWN, "The worker is shutting down"))
+            }
             Phase::Ready => {}
         }
         if state.in_flight.contains(id) {
-            return Err(RpcError::new(INVALID_REQUEST, format!("Invalid Request: id {} is already in use", id.to_json()))
-                .with_data(json!({ "path": "/id" })));
+            return Err(RpcError::new(
+                INVALID_REQUEST,
+                format!("Invalid Request: id {} is already in use", id.to_json()),
+            )
+            .with_data(json!({ "path": "/id" })));
         }
         if task.is_some() && !state.tasks.is_empty() {
             return Err(RpcError::new(BUSY, "Busy: this worker runs one task at a time"));
         }
         state.in_flight.insert(id.clone());
-        let (reply, receiver) = mpsc::channel();
         let worker = Arc::clone(self);
         let id = id.clone();
         match task {
             Some(task) => {
                 let inbox = mpsc::channel();
                 state.tasks.insert(id.clone(), inbox.0.clone());
+                state.unanswered += 1;
                 let workspace = state.workspace.clone();
                 thread::spawn(move || {
                     let ctx = TaskContext::new(task, workspace, id.clone(), &worker.out, &worker.calls, inbox);
                     let response = task_response(&id, run_task(&ctx));
-                    worker.task_done(&id);
-                    let _ = reply.send(response);
+                    // Free the slot before answering: the supervisor may send the next task at once.
+                    let mut state = worker.state();
+                    state.tasks.remove(&id);
+                    state.in_flight.remove(&id);
+                    drop(state);
+                    deliver(response);
+                    worker.state().unanswered -= 1;
+                    worker.task_answered.notify_all();
                 });
             }
             None => {
@@ -193,11 +228,11 @@ impl Worker {
                     state.phase = Phase::ShutDown;
                     state.in_flight.remove(&id);
                     drop(state);
-                    let _ = reply.send(json!({ "jsonrpc": "2.0", "id": id.to_json(), "result": null }));
+                    deliver(json!({ "jsonrpc": "2.0", "id": id.to_json(), "result": null }));
                 });
             }
         }
-        Ok(Reply::Later(receiver))
+        Ok(Reply::Later)
     }
 
     fn initialize(&self, params: InitializeParams) -> Result<Value, RpcError> {
@@ -209,7 +244,10 @@ impl Worker {
         if major(&params.protocol_version) != major(PROTOCOL_VERSION) {
             return Err(RpcError::new(
                 UNSUPPORTED_PROTOCOL_VERSION,
-                format!("Unsupported protocol version \"{}\": this worker speaks {PROTOCOL_VERSION}", params.protocol_version),
+                format!(
+                    "Unsupported protocol version \"{}\": this worker speaks {PROTOCOL_VERSION}",
+                    params.protocol_version
+                ),
             )
             .with_data(json!({ "supported": [PROTOCOL_VERSION] })));
         }
@@ -243,45 +281,28 @@ impl Worker {
         }
     }
 
-    fn task_done(&self, id: &Id) {
-        let mut state = self.state();
-        state.tasks.remove(id);
-        state.in_flight.remove(id);
-        self.task_ended.notify_all();
-    }
-
-    /// Cancels every running task and waits (a bounded time) until they have answered.
+    /// Cancels every running task and waits (a bounded time) until their responses are written.
     fn cancel_tasks_and_wait(&self) {
         let deadline = Instant::now() + CANCEL_GRACE;
         let mut state = self.state();
         for inbox in state.tasks.values() {
             let _ = inbox.send(Event::Cancel);
         }
-        while !state.tasks.is_empty() {
+        while state.unanswered > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 crate::diag("tasks did not stop in time after cancellation");
                 break;
             }
-            state = self.task_ended.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
+            state = self.task_answered.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
         }
     }
 
     /// The supervisor closed our input: stop the tasks, answer what we can, and leave.
     pub fn end_of_input(&self) -> ! {
         self.cancel_tasks_and_wait();
-        // Give the threads that carry the tasks' answers a moment to write them.
-        thread::sleep(Duration::from_millis(50));
         let status = if self.state().phase == Phase::ShutDown { 0 } else { 1 };
         self.out.exit(status)
-    }
-}
-
-fn wait(reply: Reply) -> Option<Value> {
-    match reply {
-        Reply::None => None,
-        Reply::Now(response) => Some(response),
-        Reply::Later(receiver) => receiver.recv().ok(),
     }
 }
 

@@ -25,7 +25,8 @@ pub fn services(ctx: &TaskContext) -> TaskResult {
     ctx.log("info", "conformance: services task started");
     ctx.progress("started", Some(0.0));
     let mut deltas = Vec::new();
-    let reply = ctx.complete(&[Message { role: "user", content: &request.prompt }], None, |text| deltas.push(text.to_string()))?;
+    let reply = ctx
+        .complete(&[Message { role: "user", content: &request.prompt }], None, |text| deltas.push(text.to_string()))?;
     ctx.progress("the model replied", Some(0.5));
     let ran = ctx.exec(&request.argv)?;
     let committed = ctx.commit(&request.commit.message, &request.commit.paths)?;

@@ -31,18 +31,18 @@ pub fn run(ctx: &TaskContext) -> TaskResult {
     let source = source::load(ctx, request.path.as_deref(), request.text.as_deref())?;
     let excerpt = prefix(&source.text, MAX_PROMPT_BYTES);
     let cut = source.truncated || excerpt.len() < source.text.len();
-    ctx.log("info", &format!("summarising {} ({} bytes{})", source.name, source.text.len(), if cut { ", cut" } else { "" }));
+    ctx.log(
+        "info",
+        &format!("summarising {} ({} bytes{})", source.name, source.text.len(), if cut { ", cut" } else { "" }),
+    );
     ctx.progress(&format!("asking the model to summarise {}", source.name), Some(0.1));
 
     let system = format!(
         "You summarise files for a software developer. Answer with plain prose of at most {words} words: \
          what the file is for and what stands out. No preamble."
     );
-    let user = format!(
-        "Summarise {}{}:\n\n{excerpt}",
-        source.name,
-        if cut { " (only its beginning is shown)" } else { "" }
-    );
+    let user =
+        format!("Summarise {}{}:\n\n{excerpt}", source.name, if cut { " (only its beginning is shown)" } else { "" });
     // Tokens are not words, but about 4/3 of a token per word plus room is enough for the summary.
     let max_tokens = (words as u64 * 2).max(32);
     let mut streamed = String::new();
