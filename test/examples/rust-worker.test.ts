@@ -15,7 +15,8 @@ import { Session } from '../../src/conformance/session.js';
 import { CANNED_COST_USD, CANNED_DELTAS, CANNED_USAGE } from '../../src/conformance/stub.js';
 import { ErrorCodes } from '../../src/protocol/error-codes.js';
 import { Initialize, Ping } from '../../src/protocol/lifecycle.js';
-import { TaskRun, type TaskProgressParams } from '../../src/protocol/task.js';
+import { ModelComplete, ModelDelta } from '../../src/protocol/services.js';
+import { TaskProgress, TaskRun, type TaskProgressParams } from '../../src/protocol/task.js';
 import { RpcError } from '../../src/rpc/errors.js';
 import { buildSandboxedSpawn } from '../../src/sandbox/launcher.js';
 import { compilePolicy } from '../../src/sandbox/policy.js';
@@ -178,6 +179,29 @@ describe("the Rust worker's own tasks, under its sandbox, against the conformanc
     const reply = (await session!.rawBatch(batch, 'raw-p')) as { id: string; result: unknown }[];
     expect(reply.map((r) => r.id).sort()).toEqual(['raw-p', 'raw-t']);
     expect(reply.find((r) => r.id === 'raw-t')!.result).toEqual({ output: { source: '(text)', lines: 1, words: 3, chars: 5, bytes: 5, truncated: false } });
+  });
+
+  it('cancelled while the model streams its reply, cancels its own model call and answers RequestCancelled', async () => {
+    // This supervisor streams one piece of the reply and then waits, until the worker gives up the call.
+    let modelCalled!: () => void;
+    const called = new Promise<void>((resolve) => (modelCalled = resolve));
+    let callCancelled!: () => void;
+    const cancelled = new Promise<void>((resolve) => (callCancelled = resolve));
+    session!.conn.onRequest(ModelComplete, async (_params, ctx) => {
+      await ctx.stream(ModelDelta, { index: 0, text: 'Hel' });
+      modelCalled();
+      ctx.onCancel(callCancelled);
+      return new Promise<never>(() => undefined);
+    });
+    const progress: unknown[] = [];
+    session!.conn.onNotification(TaskProgress, (p) => void progress.push(p.message));
+    const reply = session!.raw(JSON.stringify({ jsonrpc: '2.0', id: 'raw-sum', method: 'task/run', params: { task: { id: 's', kind: 'summarise', input: { text: 'x' } } } }), 'raw-sum');
+    await called;
+    await session!.send(`${JSON.stringify({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 'raw-sum' } })}\n`);
+    expect(await reply).toMatchObject({ id: 'raw-sum', error: { code: ErrorCodes.RequestCancelled } });
+    await cancelled; // the worker sent $/cancelRequest for its model/complete
+    expect(progress).toEqual(['asking the model to summarise (text)', 'the model is replying']);
+    expect(await run('after', 'count', { text: 'one' })).toMatchObject({ words: 1 });
   });
 
   it('answers a running task with RequestCancelled when its input ends, then exits with status 1', async () => {
