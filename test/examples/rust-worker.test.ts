@@ -77,7 +77,7 @@ describe('the Rust worker', () => {
     expect(r.stdout).not.toContain('FAIL');
     expect(r.stdout.trim().split('\n').at(-1)).toBe('21 checks: 21 passed, 0 failed');
     expect(r.status).toBe(0);
-  });
+  }, 120_000); // three worker processes and 21 checks: a few seconds, far more on a loaded machine
 
   it("passes the conformance kit under its agent's sandbox (--agent), with no syscall beyond the base set", async () => {
     rustWorker();
@@ -87,7 +87,7 @@ describe('the Rust worker', () => {
     expect(r.stdout).not.toContain('FAIL');
     expect(r.stdout.trim().split('\n').at(-1)).toBe('21 checks: 21 passed, 0 failed');
     expect(r.status).toBe(0);
-  });
+  }, 120_000); // three worker processes and 21 checks: a few seconds, far more on a loaded machine
 });
 
 describe("the Rust worker's own tasks, under its sandbox, against the conformance kit's stub supervisor", () => {
@@ -267,5 +267,6 @@ describe('the Rust worker in a real fleet (codex fleet start + submit)', () => {
     expect(stopped.status).toBe(0);
     expect(await exited).toBe(0);
     expect(log).toMatch(/rust-worker\[0\] worker exited with code 0\n/);
-  });
+    // Six CLI processes and a fleet: 15 s on a quiet machine, several times that on a loaded 2-core one.
+  }, 180_000);
 });
