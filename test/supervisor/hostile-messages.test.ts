@@ -1,0 +1,38 @@
+/**
+ * Workers whose messages try to hurt the fleet, against the real sandbox: a result too deep to store,
+ * and messages that claim another task's id. The fleet goes on; the claims are refused.
+ */
+import { describe, expect, it } from 'vitest';
+import { Status, Submit, WaitTask } from '../../src/control/methods.js';
+import { MAX_JSON_DEPTH } from '../../src/protocol/version.js';
+import { connect, startFleet, useFleetTest, writeAgent } from './helpers.js';
+
+const t = useFleetTest();
+
+describe('a worker that answers a result nested 100,000 levels deep', () => {
+  it('fails that task with the reason; the worker, its agent and the fleet go on', async () => {
+    writeAgent(t.dir, 'deep', 'deep-result', 'limits:\n  retries: 2');
+    writeAgent(t.dir, 'echo', 'echo');
+    t.fleet = await startFleet(t.dir);
+    t.client = await connect(t.dir);
+
+    const deep = (await t.client.request(Submit, { agent: 'deep', input: 'deep' })).task;
+    const failed = (await t.client.request(WaitTask, { id: deep.id, timeout_s: 60 })).task;
+    expect(failed.state).toBe('failed');
+    expect(failed.attempts).toBe(1); // a bad result is the worker's answer, not a lost worker: no retry
+    const path = `/result/output/nested${'/0'.repeat(MAX_JSON_DEPTH - 3)}`; // the first array at level 257
+    expect(failed.error).toBe(
+      `Invalid response to "task/run": ${path.slice(0, 60)}… (${MAX_JSON_DEPTH} levels): nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`,
+    );
+
+    // The same worker takes the next task; another agent is unaffected; the journal was never in question.
+    for (const agent of ['deep', 'echo']) {
+      const next = (await t.client.request(Submit, { agent, input: { after: agent } })).task;
+      expect((await t.client.request(WaitTask, { id: next.id, timeout_s: 60 })).task).toMatchObject({ state: 'done', result: { output: { after: agent } } });
+    }
+    expect(t.fleet.events.filter((e) => e.type === 'fleet.error')).toEqual([]);
+    expect(t.fleet.events.filter((e) => e.type === 'worker.exit')).toEqual([]);
+    const status = await t.client.request(Status, {});
+    expect(status.agents.find((a) => a.name === 'deep')).toMatchObject({ state: 'running', failed: 1, done: 1, restarts: 0 });
+  }, 120_000);
+});
