@@ -199,6 +199,14 @@ export class Connection {
     this.onNotification(CancelRequest, (params) => this.#inflight.get(params.id)?.cancel());
   }
 
+  /**
+   * Counts a violation the owner found in a message that was valid JSON-RPC (e.g. it names something
+   * the peer may not use), reported through the `violation` event like the connection's own.
+   */
+  reportViolation(code: number, message: string): void {
+    this.#violation(null, code, message, {});
+  }
+
   /** Protocol violations by the peer so far. */
   get violations(): number {
     return this.#violations;

@@ -2,6 +2,8 @@
  * Workers whose messages try to hurt the fleet, against the real sandbox: a result too deep to store,
  * and messages that claim another task's id. The fleet goes on; the claims are refused.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Status, Submit, WaitTask } from '../../src/control/methods.js';
 import { MAX_JSON_DEPTH } from '../../src/protocol/version.js';
@@ -34,5 +36,31 @@ describe('a worker that answers a result nested 100,000 levels deep', () => {
     expect(t.fleet.events.filter((e) => e.type === 'worker.exit')).toEqual([]);
     const status = await t.client.request(Status, {});
     expect(status.agents.find((a) => a.name === 'deep')).toMatchObject({ state: 'running', failed: 1, done: 1, restarts: 0 });
+  }, 120_000);
+});
+
+describe('a worker whose messages name another task', () => {
+  it('is refused: its model call gets -32602 at /params/task_id, its log and progress for that task are dropped', async () => {
+    writeAgent(t.dir, 'claimer', 'claim-other-task');
+    writeAgent(t.dir, 'echo', 'echo');
+    t.fleet = await startFleet(t.dir);
+    t.client = await connect(t.dir);
+    const victim = (await t.client.request(Submit, { agent: 'echo', input: { ms: 200 } })).task;
+    const own = (await t.client.request(Submit, { agent: 'claimer', input: { other: victim.id } })).task;
+    expect((await t.client.request(WaitTask, { id: own.id, timeout_s: 60 })).task).toMatchObject({ state: 'done', result: { output: 'claimed' } });
+
+    const reply = JSON.parse(readFileSync(join(t.dir.paths.slot('claimer', 0), 'reply.json'), 'utf8')) as unknown;
+    const issue = `task_id "${victim.id}" is not this worker's task (it runs ${own.id})`;
+    expect(reply).toEqual({
+      jsonrpc: '2.0',
+      id: `claim-${own.id}`,
+      error: { code: -32602, message: `Invalid params for "model/complete": /params/task_id: ${issue}`, data: { path: '/params/task_id', message: issue } },
+    });
+    const fromClaimer = t.fleet.events.filter((e) => e.agent === 'claimer' && (e.type === 'log' || e.type === 'task.progress'));
+    expect(fromClaimer.map((e) => [e.type, e.task, e.message])).toEqual([
+      ['log', own.id, 'info: own log'],
+      ['task.progress', own.id, `task ${own.id}: own progress`],
+    ]);
+    expect(t.fleet.events.some((e) => e.task === victim.id && /forged/.test(e.message))).toBe(false);
   }, 120_000);
 });
