@@ -142,7 +142,8 @@ export class AgentPool {
       type: 'worker.exit',
       agent: this.spec.name,
       worker: worker.index,
-      message: `worker ${exit.reason}${!exit.requested && exit.stderr ? `; last stderr:\n${exit.stderr}` : ''}`,
+      // One line: printed plainly, a newline would be escaped; the lines themselves are in data.stderr.
+      message: `worker ${exit.reason}${!exit.requested && exit.stderr ? `; last stderr: ${exit.stderr.split('\n').join(' | ')}` : ''}`,
       data: { code: exit.code, signal: exit.signal, requested: exit.requested, stderr: exit.stderr },
     });
     if (exit.requested) {
