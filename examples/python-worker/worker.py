@@ -400,10 +400,17 @@ def handle_response(msg):
         pending = _outgoing.pop(msg_id, None)
     if pending is None:
         return  # unknown or cancelled id: ignore
-    if "error" in msg and isinstance(msg["error"], dict):
-        pending.error = msg["error"]
+    error = msg.get("error")
+    well_formed = msg.get("jsonrpc") == "2.0" and (("result" in msg) != ("error" in msg)) and (
+        "error" not in msg or (isinstance(error, dict) and isinstance(error.get("code"), int)
+                               and not isinstance(error.get("code"), bool) and isinstance(error.get("message"), str)))
+    if not well_formed:
+        # A malformed response still ends the call it names: as a failure, never as a result.
+        pending.error = {"code": INVALID_REQUEST, "message": "Invalid response from the supervisor"}
+    elif "error" in msg:
+        pending.error = error
     else:
-        pending.result = msg.get("result")
+        pending.result = msg["result"]
     pending.done.set()
 
 

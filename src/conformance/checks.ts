@@ -108,7 +108,7 @@ export const SESSION_CHECKS: readonly Check[] = [
     },
   },
   {
-    name: 'refuses a task before initialize with NotInitialized (-32002)',
+    name: 'refuses a task before initialize with NotInitialized (-32002), an unknown method with -32601',
     async run(s, k) {
       const reply = await within(
         k.stepMs,
@@ -116,6 +116,9 @@ export const SESSION_CHECKS: readonly Check[] = [
         s.raw(line({ jsonrpc: '2.0', id: 'raw-early', method: 'task/run', params: { task: { id: 'early', kind: 'conformance.echo', input: 1 } } }), 'raw-early'),
       );
       expect(errorCode(reply) === ErrorCodes.NotInitialized, `expected error -32002, got ${show(reply)}`);
+      // The method is checked before the state: an unknown one is MethodNotFound even now.
+      const unknown = await within(k.stepMs, 'response', s.raw(line({ jsonrpc: '2.0', id: 'raw-early-unknown', method: 'no/such/method', params: {} }), 'raw-early-unknown'));
+      expect(errorCode(unknown) === ErrorCodes.MethodNotFound, `an unknown method before initialize: expected error -32601, got ${show(unknown)}`);
     },
   },
   {
