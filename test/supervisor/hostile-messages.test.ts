@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Status, Submit, WaitTask } from '../../src/control/methods.js';
 import { MAX_JSON_DEPTH } from '../../src/protocol/version.js';
+import { RpcError } from '../../src/rpc/errors.js';
 import { connect, startFleet, useFleetTest, writeAgent } from './helpers.js';
 
 const t = useFleetTest();
@@ -36,6 +37,24 @@ describe('a worker that answers a result nested 100,000 levels deep', () => {
     expect(t.fleet.events.filter((e) => e.type === 'worker.exit')).toEqual([]);
     const status = await t.client.request(Status, {});
     expect(status.agents.find((a) => a.name === 'deep')).toMatchObject({ state: 'running', failed: 1, done: 1, restarts: 0 });
+  }, 120_000);
+});
+
+describe('task input and output near the depth limit', () => {
+  it(`runs an input ${MAX_JSON_DEPTH - 3} levels deep to the worker and back, and refuses one level more at submit`, async () => {
+    writeAgent(t.dir, 'echo', 'echo');
+    t.fleet = await startFleet(t.dir);
+    t.client = await connect(t.dir);
+    const nested = (n: number): unknown => JSON.parse('['.repeat(n) + ']'.repeat(n)) as unknown;
+    const fits = nested(MAX_JSON_DEPTH - 3);
+    const task = (await t.client.request(Submit, { agent: 'echo', input: fits })).task;
+    expect((await t.client.request(WaitTask, { id: task.id, timeout_s: 60 })).task).toMatchObject({ state: 'done', result: { output: fits } });
+
+    const refused = await t.client.request(Submit, { agent: 'echo', input: nested(MAX_JSON_DEPTH - 2) }).catch((e: unknown) => e as RpcError);
+    expect(refused).toBeInstanceOf(RpcError);
+    expect((refused as RpcError).code).toBe(-32602);
+    expect((refused as RpcError).data).toMatchObject({ path: `/params/input${'/0'.repeat(MAX_JSON_DEPTH - 3)}` });
+    expect((await t.client.request(Status, {})).agents[0]).toMatchObject({ queued: 0, done: 1 });
   }, 120_000);
 });
 
