@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CONTROL_ERROR_MEANINGS, CONTROL_METHODS, ControlErrorCodes } from '../src/control/methods.js';
 import { methodReference } from '../src/docs/method-reference.js';
 import { fieldTable, syscallLists } from '../src/docs/spec-reference.js';
+import { refusedSyscallsHeader } from '../src/docs/refused-syscalls-header.js';
 import { ErrorCodes } from '../src/protocol/error-codes.js';
 import { methodSchemaFiles, protocolSchemaFiles } from '../src/protocol/schemas.js';
 import { AgentSpecSchema } from '../src/spec/schema.js';
@@ -39,6 +40,7 @@ function outputs(): Map<string, string> {
   }
   const specDoc = readFileSync(join(root, 'docs/agent-spec.md'), 'utf8');
   files.set('docs/agent-spec.md', splice(splice(specDoc, 'fields', fieldTable()), 'syscalls', syscallLists()));
+  files.set('native/launcher/refused-syscalls.h', refusedSyscallsHeader());
 
   const errorNames = new Map<number, string>([
     ...Object.entries(ErrorCodes).map(([name, code]) => [code, name] as [number, string]),

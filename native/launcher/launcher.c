@@ -41,6 +41,7 @@
 #include <linux/securebits.h>
 
 #include "landlock_compat.h"
+#include "refused-syscalls.h"
 
 #define LAUNCHER_VERSION 1
 
@@ -329,17 +330,8 @@ static void on_nr_return(struct prog *p, uint32_t sys, uint32_t action) {
   RET(action);
 }
 
-/* Always refused, whatever --allow says. */
-static const uint32_t always_refused[] = {
-  SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev, SYS_bpf, SYS_perf_event_open,
-  SYS_mount, SYS_umount2, SYS_unshare, SYS_setns, SYS_keyctl, SYS_add_key, SYS_request_key,
-  425 /* io_uring_setup */, 426 /* io_uring_enter */, 427 /* io_uring_register */,
-  428 /* open_tree */, 429 /* move_mount */, 430 /* fsopen */, 431 /* fsconfig */, 432 /* fsmount */,
-  433 /* fspick */, 438 /* pidfd_getfd */, 442 /* mount_setattr */, SYS_pivot_root, SYS_chroot,
-  SYS_userfaultfd, SYS_kexec_load, 320 /* kexec_file_load */, SYS_init_module, SYS_finit_module,
-  SYS_delete_module, SYS_reboot, SYS_swapon, SYS_swapoff, SYS_acct, SYS_quotactl, SYS_lookup_dcookie,
-  SYS_open_by_handle_at, SYS_name_to_handle_at,
-};
+/* Always refused, whatever --allow says: the list is src/spec/syscalls/catalog.ts's, written by "npm run gen". */
+static const uint32_t always_refused[] = {ALWAYS_REFUSED_SYSCALLS};
 
 #define NS_CLONE_FLAGS \
   (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)

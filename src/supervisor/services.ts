@@ -9,6 +9,7 @@ import type { Connection } from '../rpc/connection.js';
 import { RpcError } from '../rpc/errors.js';
 import type { AgentSpec } from '../spec/types.js';
 import { matchExecRule } from './exec-allow-list.js';
+import { foreignTask, refuseTaskClaim } from './task-claim.js';
 import type { WorkerHandle } from './worker.js';
 
 export interface ServiceHooks {
@@ -17,7 +18,15 @@ export interface ServiceHooks {
 
 export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection: Connection, worker: WorkerHandle) => void {
   return (connection, worker) => {
-    connection.onRequest(ModelComplete, () => {
+    /** Refuses (and counts) a request that names a task other than the worker's own. */
+    const checkClaim = (method: string, taskId: string | undefined): void => {
+      const issue = foreignTask(worker.currentTaskId, taskId);
+      if (issue === undefined) return;
+      connection.reportViolation(ErrorCodes.InvalidParams, `${method}: ${issue}`);
+      throw refuseTaskClaim(method, issue);
+    };
+    connection.onRequest(ModelComplete, (params) => {
+      checkClaim(ModelComplete.method, params.task_id);
       worker.turns += 1;
       if (worker.turns > agent.limits.max_turns) {
         throw new RpcError(
@@ -28,6 +37,7 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
       throw new RpcError(ErrorCodes.ModelError, 'Model calls are not available in this version of codex fleet');
     });
     connection.onRequest(ExecRun, (params) => {
+      checkClaim(ExecRun.method, params.task_id);
       if (!matchExecRule(agent, params.argv)) {
         throw new RpcError(
           ErrorCodes.ExecNotAllowed,
@@ -36,9 +46,14 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
       }
       throw new RpcError(ErrorCodes.ExecFailed, 'Running commands is not available in this version of codex fleet');
     });
-    connection.onRequest(CommitRequest, () => {
+    connection.onRequest(CommitRequest, (params) => {
+      checkClaim(CommitRequest.method, params.task_id);
       throw new RpcError(ErrorCodes.CommitRejected, 'Commits are not available in this version of codex fleet');
     });
-    connection.onNotification(Log, (params) => hooks.log(worker, params.level, params.message, params.task_id));
+    connection.onNotification(Log, (params) => {
+      const issue = foreignTask(worker.currentTaskId, params.task_id);
+      if (issue !== undefined) connection.reportViolation(ErrorCodes.InvalidParams, `log: ${issue}; the line was dropped`);
+      else hooks.log(worker, params.level, params.message, params.task_id);
+    });
   };
 }

@@ -10,6 +10,7 @@ import { buildSandboxedSpawn } from '../../sandbox/launcher.js';
 import { compilePolicy } from '../../sandbox/policy.js';
 import { loadAgentSpecs } from '../../spec/load.js';
 import { workerArgv } from '../../supervisor/worker-program.js';
+import { escapeLine } from '../../terminal/escape.js';
 import { CliError } from '../errors.js';
 
 /** The kit against an agent's worker program, launched exactly as the supervisor launches it. */
@@ -30,7 +31,7 @@ async function runUnderSandbox(name: string, agentsDir: string, stepMs: number):
       launch,
       workspace: slot,
       stepMs,
-      print: (line) => process.stdout.write(`${line}\n`),
+      print: (line) => process.stdout.write(`${escapeLine(line)}\n`),
     });
     process.exitCode = report.failed === 0 ? 0 : 1;
   } finally {
@@ -69,7 +70,7 @@ export function registerConformanceCommand(fleet: Command): void {
         throw new CliError('Give the worker command after "--", e.g. codex fleet conformance -- /usr/bin/python3 worker.py', 2);
       }
       const { runConformance } = await import('../../conformance/kit.js');
-      const report = await runConformance({ command, stepMs, print: (line) => process.stdout.write(`${line}\n`) });
+      const report = await runConformance({ command, stepMs, print: (line) => process.stdout.write(`${escapeLine(line)}\n`) });
       process.exitCode = report.failed === 0 ? 0 : 1;
     });
 }
