@@ -286,6 +286,11 @@ export interface LauncherArgOptions {
   readonly landlockAbiOverride?: number;
   /** The launcher refuses to start if its parent is not this pid (it died meanwhile). */
   readonly parentPid?: number;
+  /**
+   * Explain mode (worker policy only): every syscall the filter refuses is recorded in this file (one
+   * line each, read by `src/sandbox/explain.ts`) and still answered with EPERM.
+   */
+  readonly explainFile?: string;
 }
 
 /** The launcher's argv for a policy (without the launcher path and without the program). */
@@ -300,5 +305,9 @@ export function launcherArgs(policy: SandboxPolicy, options: LauncherArgOptions 
   args.push('--require-abi', String(policy.requiredLandlockAbi));
   if (options.parentPid !== undefined) args.push('--parent-pid', String(options.parentPid));
   if (options.landlockAbiOverride !== undefined) args.push('--landlock-abi-override', String(options.landlockAbiOverride));
+  if (options.explainFile !== undefined) {
+    if (policy.kind !== 'worker') throw new Error('Explain mode covers the worker policy only');
+    args.push('--explain-file', options.explainFile);
+  }
   return args;
 }
