@@ -4,13 +4,14 @@
  * way a worker's own runtime is), the errno is asserted, and so is the file being unchanged. Each attack
  * is also run once without the sandbox to show it would have worked.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildSandboxedSpawn } from '../../src/sandbox/launcher.js';
 import { compilePolicy } from '../../src/sandbox/policy.js';
 import type { AgentSpec } from '../../src/spec/types.js';
-import { buildFixture, cleanupTempDirs, ensureLauncher, runUnder, spec, tempDir } from './helpers.js';
+import { buildFixture, cleanupTempDirs, ensureLauncher, isAlive, runUnder, spec, tempDir, waitFor } from './helpers.js';
 
 let metadata: string;
 let outside: string;
@@ -183,5 +184,37 @@ describe('command policy: file metadata and inotify', () => {
     mkdirSync(dir);
     expect(await attack('command', 'chmod', dir, agent)).toBe('OK');
     expect(modeOf(dir)).toBe(0o4777);
+  });
+});
+
+describe('the fchmod handler itself', () => {
+  it('the worker does not hold the seccomp listener (with it, it could answer its own fchmod)', async () => {
+    const slotDir = tempDir('cf-slot-');
+    const policy = compilePolicy(spec(), { kind: 'worker', slotDir, program: [process.execPath] });
+    const script = `
+      const fs = require('fs');
+      const links = fs.readdirSync('/proc/self/fd').map((fd) => { try { return fs.readlinkSync('/proc/self/fd/' + fd); } catch { return ''; } });
+      console.log(JSON.stringify(links));`;
+    const r = await runUnder(policy, [process.execPath, '-e', script]);
+    expect(r.stderr).toBe('');
+    const links = JSON.parse(r.stdout) as string[];
+    expect(links.length).toBeGreaterThan(2);
+    expect(links.filter((l) => /seccomp/.test(l))).toEqual([]);
+  });
+
+  it('dies with the worker: kill -9 of the worker leaves no handler behind', async () => {
+    const slotDir = tempDir('cf-slot-');
+    const policy = compilePolicy(spec(), { kind: 'worker', slotDir, program: [process.execPath] });
+    const s = buildSandboxedSpawn(policy, [process.execPath, '-e', "console.log('up'); setInterval(() => {}, 1000)"]);
+    const child = spawn(s.file, s.args, { cwd: s.cwd, env: s.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    expect(children).toHaveLength(1);
+    const handler = children[0]!;
+    expect(readFileSync(`/proc/${handler}/cmdline`, 'utf8')).toContain('codex-fleet-launcher');
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    await waitFor(() => !isAlive(handler), 'the handler to die with its worker');
   });
 });
