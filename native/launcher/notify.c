@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 
@@ -195,6 +198,29 @@ static void serve(int listener, int pidfd) {
   }
 }
 
+/*
+ * The handler's own allow-list, installed once it holds the listener (for the calling thread only): what
+ * serving needs and nothing else, so even a handler gone wrong can do little. Everything else: EPERM.
+ */
+static void lock_down(void) {
+  static const int needed[] = {SYS_ioctl, SYS_pidfd_getfd, SYS_pidfd_open, SYS_newfstatat, SYS_fstat, SYS_readlink,
+                               SYS_readlinkat, SYS_openat2, SYS_fchmodat, SYS_close, SYS_write, SYS_exit,
+                               SYS_exit_group, SYS_rt_sigreturn, SYS_futex, SYS_restart_syscall};
+  enum { N = sizeof needed / sizeof needed[0] };
+  struct sock_filter ins[N + 6];
+  unsigned n = 0;
+  ins[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+  ins[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+  ins[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+  ins[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+  for (unsigned i = 0; i < N; i++)
+    ins[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)needed[i], (unsigned char)(N - i), 0);
+  ins[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+  ins[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  struct sock_fprog prog = {.len = (unsigned short)n, .filter = ins};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) fail("cannot confine the fchmod handler: %s", strerror(errno));
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Worker policy: a handler process beside the worker                                              */
 
@@ -211,6 +237,7 @@ static void handler_main(int rd, int wr, pid_t worker) {
   if (write(wr, &status, sizeof status) != (ssize_t)sizeof status || listener < 0) _exit(0);
   close(rd);
   close(wr);
+  lock_down();
   serve(listener, pidfd);
   _exit(0);
 }
@@ -256,6 +283,7 @@ static int thread_listener = -1;
 
 static void *thread_main(void *arg) {
   (void)arg;
+  lock_down();
   serve(thread_listener, -1);
   return NULL;
 }
