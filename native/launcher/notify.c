@@ -267,7 +267,17 @@ void notify_hand_over(struct notify_handler *h, int listener) {
   if (write(h->to_fd, &listener, sizeof listener) != (ssize_t)sizeof listener ||
       read(h->from_fd, &status, sizeof status) != (ssize_t)sizeof status)
     fail("the fchmod handler did not start");
-  if (status != 0) fail("the fchmod handler cannot take the seccomp listener (pidfd_getfd): %s", strerror(status));
+  if (status != 0 && explain_out >= 0)
+    fail("explain mode needs the handler to take the seccomp listener (pidfd_getfd), which failed: %s", strerror(status));
+  if (status != 0) {
+    /* E.g. Yama ptrace_scope 2 or 3. Nothing is weakened: with no listener, fchmod fails with ENOSYS. */
+    char msg[256];
+    int n = snprintf(msg, sizeof msg,
+                     "codex-fleet-launcher: the fchmod handler cannot take the seccomp listener (pidfd_getfd: %s); "
+                     "fchmod will fail with ENOSYS (fs.copyFile too)\n", strerror(status));
+    ssize_t ignored = write(2, msg, n > 0 && n < (int)sizeof msg ? (size_t)n : sizeof msg - 1);
+    (void)ignored;
+  }
   /* The worker must not keep the listener: with it, it could answer its own notifications. */
   close(listener);
   close(h->to_fd);
