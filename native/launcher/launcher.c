@@ -348,11 +348,6 @@ static const uint32_t always_refused[] = {
 #define TIOCSTI_NR 0x5412
 #define TIOCLINUX_NR 0x541C
 
-/*
- * Compiles the filter. `resident_extra` is set for the command policy's launcher-side filter: the
- * launcher itself also needs to wait, signal and read; the command gets a second, stricter filter
- * stacked on top after fork (seccomp keeps the most restrictive verdict of all filters).
- */
 /* What a filter routes to the notification handler (notify.c), and whether it is the resident's. */
 struct filter_opts {
   int notify_fchmod; /* fchmod -> the handler, which checks and performs it */
@@ -360,6 +355,11 @@ struct filter_opts {
   int resident;      /* the resident launcher's own filter: its handler thread needs pidfd_getfd */
 };
 
+/*
+ * Compiles the filter. `resident_extra` is set for the command policy's launcher-side filter: the
+ * launcher itself also needs to wait, signal and read; the command gets a second, stricter filter
+ * stacked on top after fork (seccomp keeps the most restrictive verdict of all filters).
+ */
 static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t allow[NR_WORDS], const struct filter_opts *o) {
   const uint32_t deny = o->explain ? SECCOMP_RET_USER_NOTIF : ERRNO(EPERM);
   p->n = 0;

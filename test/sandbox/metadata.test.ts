@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildSandboxedSpawn } from '../../src/sandbox/launcher.js';
 import { compilePolicy } from '../../src/sandbox/policy.js';
+import { X86_64_SYSCALLS } from '../../src/spec/syscalls/table-x86_64.js';
 import type { AgentSpec } from '../../src/spec/types.js';
 import { buildFixture, cleanupTempDirs, ensureLauncher, isAlive, runUnder, spec, tempDir, waitFor } from './helpers.js';
 
@@ -200,6 +201,18 @@ describe('the fchmod handler itself', () => {
     const links = JSON.parse(r.stdout) as string[];
     expect(links.length).toBeGreaterThan(2);
     expect(links.filter((l) => /seccomp/.test(l))).toEqual([]);
+  });
+
+  it("a command gets none of the resident launcher's own exceptions (pidfd_getfd, fchmodat)", async () => {
+    const attackBin = buildFixture('attack', tempDir('cf-bin-'));
+    const slotDir = tempDir('cf-slot-');
+    const nr = X86_64_SYSCALLS['pidfd_getfd']!;
+    const policy = compilePolicy(spec(), { kind: 'command', slotDir, program: [attackBin] });
+    const r = await runUnder(policy, [attackBin, 'syscall', String(nr)]);
+    expect(r.stdout.trim()).toBe('ERR EPERM');
+    const own = join(slotDir, 'own');
+    writeFileSync(own, 'x');
+    expect(await attack('command', 'fchmodat', own, spec(), slotDir)).toBe('ERR EPERM');
   });
 
   it('dies with the worker: kill -9 of the worker leaves no handler behind', async () => {
