@@ -353,6 +353,7 @@ struct filter_opts {
   int notify_fchmod; /* fchmod -> the handler, which checks and performs it */
   int explain;       /* every EPERM refusal -> the handler, which records it and answers EPERM */
   int resident;      /* the resident launcher's own filter: its handler thread needs pidfd_getfd */
+  int handoff_fd;    /* >= 0: sendmsg on this descriptor passes (handing the listener to the handler) */
 };
 
 /*
@@ -371,6 +372,15 @@ static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t a
   /* x32 ABI numbers (bit 30 set) and anything past the table: refused. */
   emit(p, BPF_JMP | BPF_JGE | BPF_K, 0, 1, 0x40000000U);
   RET(deny);
+  if (o->handoff_fd >= 0) {
+    /* sendmsg on the handler's socket only: the launcher sends it the listener, then closes the socket.
+     * (Afterwards that number may name another descriptor; stdio is the only socket a worker can hold.) */
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, SYS_sendmsg);
+    LD(ARG_LO(0));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)o->handoff_fd);
+    RET(SECCOMP_RET_ALLOW);
+    LD(NR_OFF);
+  }
 
   for (size_t i = 0; i < sizeof always_refused / sizeof always_refused[0]; i++)
     if (!(o->resident && always_refused[i] == SYS_pidfd_getfd)) on_nr_return(p, always_refused[i], deny);
@@ -551,7 +561,7 @@ static void run_resident(const struct policy *p, const uint32_t child_allow[NR_W
     sigemptyset(&none);
     if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) die(EXIT_RESIDENT, "cannot unblock signals: %s", strerror(errno));
     if (resident_listener >= 0) close(resident_listener);
-    const struct filter_opts none_routed = {0, 0, 0};
+    const struct filter_opts none_routed = {0, 0, 0, -1};
     install_filter(POLICY_COMMAND, child_allow, &none_routed);
     exec_program(p->argv);
   }
@@ -748,9 +758,12 @@ int main(int argc, char **argv) {
   const int fchmod_allowed = (p.allow[SYS_fchmod / 32] >> (SYS_fchmod % 32)) & 1;
   if (p.kind == POLICY_WORKER) {
     /* fchmod (and, in explain mode, every refusal) goes to a handler forked before the filter. */
-    const struct filter_opts fo = {.notify_fchmod = fchmod_allowed, .explain = explain_fd >= 0, .resident = 0};
+    struct filter_opts fo = {.notify_fchmod = fchmod_allowed, .explain = explain_fd >= 0, .resident = 0, .handoff_fd = -1};
     struct notify_handler handler;
-    if (fo.notify_fchmod || fo.explain) notify_fork_handler(&handler);
+    if (fo.notify_fchmod || fo.explain) {
+      notify_fork_handler(&handler);
+      fo.handoff_fd = handler.sock;
+    }
     int listener = install_filter(POLICY_WORKER, p.allow, &fo);
     if (listener >= 0) notify_hand_over(&handler, listener);
     exec_program(p.argv);
@@ -767,7 +780,7 @@ int main(int argc, char **argv) {
                                 SYS_fchmodat, SYS_mmap, SYS_mprotect, SYS_munmap, SYS_clone, SYS_futex,
                                 SYS_set_robust_list, SYS_rseq, SYS_madvise};
   for (size_t k = 0; k < sizeof resident_needs / sizeof resident_needs[0]; k++) allow_nr(&p, resident_needs[k]);
-  const struct filter_opts resident_fo = {.notify_fchmod = fchmod_allowed, .explain = 0, .resident = 1};
+  const struct filter_opts resident_fo = {.notify_fchmod = fchmod_allowed, .explain = 0, .resident = 1, .handoff_fd = -1};
   resident_listener = install_filter(POLICY_COMMAND, p.allow, &resident_fo);
   if (resident_listener >= 0) notify_start_thread(resident_listener);
   run_resident(&p, child_allow, parent);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -224,64 +225,74 @@ static void lock_down(void) {
 /* ---------------------------------------------------------------------------------------------- */
 /* Worker policy: a handler process beside the worker                                              */
 
-static void handler_main(int rd, int wr, pid_t worker) {
+/* Receives the listener the worker sends (SCM_RIGHTS); -1 if the worker died first. */
+static int receive_listener(int sock) {
+  char byte;
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return -1;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return fd;
+}
+
+static void handler_main(int sock, pid_t worker) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != worker) _exit(0);
   /* Not the worker's stdin or stdout: the supervisor must see them close when the worker exits. */
   close(0);
   close(1);
   int pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
-  int number = -1;
-  if (read(rd, &number, sizeof number) != (ssize_t)sizeof number) _exit(0);
-  int listener = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, number, 0);
-  int status = listener < 0 ? errno : 0;
-  if (write(wr, &status, sizeof status) != (ssize_t)sizeof status || listener < 0) _exit(0);
-  close(rd);
-  close(wr);
+  int listener = receive_listener(sock);
+  if (listener < 0 || pidfd < 0) _exit(0);
+  close(sock);
   lock_down();
   serve(listener, pidfd);
   _exit(0);
 }
 
 void notify_fork_handler(struct notify_handler *h) {
-  int down[2], up[2];
-  if (pipe2(down, O_CLOEXEC) != 0 || pipe2(up, O_CLOEXEC) != 0) fail("cannot create the fchmod handler's pipes: %s", strerror(errno));
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    fail("cannot create the fchmod handler's socket: %s", strerror(errno));
   pid_t worker = getpid();
   pid_t pid = fork();
   if (pid < 0) fail("cannot start the fchmod handler: %s", strerror(errno));
   if (pid == 0) {
-    close(down[1]);
-    close(up[0]);
-    handler_main(down[0], up[1], worker);
+    close(sv[0]);
+    handler_main(sv[1], worker);
   }
-  close(down[0]);
-  close(up[1]);
+  close(sv[1]);
   /* Where Yama restricts ptrace to descendants, let the handler (our child) take descriptors from us. */
   prctl(PR_SET_PTRACER, (unsigned long)pid, 0, 0, 0);
   h->pid = pid;
-  h->to_fd = down[1];
-  h->from_fd = up[0];
+  h->sock = sv[0];
 }
 
 void notify_hand_over(struct notify_handler *h, int listener) {
-  int status = -1;
-  if (write(h->to_fd, &listener, sizeof listener) != (ssize_t)sizeof listener ||
-      read(h->from_fd, &status, sizeof status) != (ssize_t)sizeof status)
-    fail("the fchmod handler did not start");
-  if (status != 0 && explain_out >= 0)
-    fail("explain mode needs the handler to take the seccomp listener (pidfd_getfd), which failed: %s", strerror(status));
-  if (status != 0) {
-    /* E.g. Yama ptrace_scope 2 or 3. Nothing is weakened: with no listener, fchmod fails with ENOSYS. */
-    char msg[256];
-    int n = snprintf(msg, sizeof msg,
-                     "codex-fleet-launcher: the fchmod handler cannot take the seccomp listener (pidfd_getfd: %s); "
-                     "fchmod will fail with ENOSYS (fs.copyFile too)\n", strerror(status));
-    ssize_t ignored = write(2, msg, n > 0 && n < (int)sizeof msg ? (size_t)n : sizeof msg - 1);
-    (void)ignored;
-  }
+  /* Sent, not fetched: the worker goes on to exec without waiting for the handler to be scheduled. */
+  char byte = 0;
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  memset(&control, 0, sizeof control);
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &listener, sizeof listener);
+  if (sendmsg(h->sock, &msg, 0) != 1) fail("cannot hand the seccomp listener to the fchmod handler: %s", strerror(errno));
   /* The worker must not keep the listener: with it, it could answer its own notifications. */
   close(listener);
-  close(h->to_fd);
-  close(h->from_fd);
+  close(h->sock);
   if (explain_out >= 0) close(explain_out);
   for (int i = 0; i < n_dirs; i++) close(dir_fds[i]);
 }

@@ -20,9 +20,8 @@
 #define NOTIFY_EXIT_CODE 119 /* the launcher's EXIT_SECCOMP: setting up the handler is part of the filter */
 
 struct notify_handler {
-  pid_t pid;   /* the handler process (worker policy) */
-  int to_fd;   /* launcher -> handler: the listener's descriptor number */
-  int from_fd; /* handler -> launcher: 0 when it holds the listener, else an errno */
+  pid_t pid; /* the handler process (worker policy) */
+  int sock;  /* our end of the socket the listener is sent over; the filter lets sendmsg on it through */
 };
 
 /*
@@ -32,10 +31,13 @@ struct notify_handler {
  */
 void notify_prepare(const char *const *write_paths, int n_write, int explain_fd);
 
-/* Worker policy: forks the handler. The caller then installs its filter with a listener. */
+/*
+ * Worker policy: forks the handler. The caller then installs its filter with a listener, letting
+ * sendmsg on h->sock through (the only way the listener can leave once the filter is in place).
+ */
 void notify_fork_handler(struct notify_handler *h);
 
-/* Gives the listener to the handler, waits until it holds it, and closes the caller's copy. */
+/* Sends the listener to the handler and closes the caller's copies (listener, socket); does not wait. */
 void notify_hand_over(struct notify_handler *h, int listener);
 
 /* Command policy: serves `listener` from a thread of the calling (resident) process. */
