@@ -6,4 +6,4 @@ export { loadAgentSpecs, loadAgentSpecFile, type LoadOptions, type LoadResult } 
 export { SpecDiagnostic } from './spec/diagnostic.js';
 export { AgentSpecSchema, AGENT_SPEC_SCHEMA_ID, SPEC_DEFAULTS, type AgentSpecInput } from './spec/schema.js';
 export type { AgentSpec, AgentLimits, ExecRule, RestartPolicy, WorkerProgram } from './spec/types.js';
-export { BASE_SYSCALLS, SYSCALL_GROUPS, FORBIDDEN_SYSCALLS, expandSyscalls } from './spec/syscalls/catalog.js';
+export { BASE_SYSCALLS, SYSCALL_GROUPS, FORBIDDEN_SYSCALLS, COMMAND_ONLY_SYSCALLS, expandSyscalls } from './spec/syscalls/catalog.js';

@@ -3,7 +3,7 @@
  * schema and the syscall catalog so the reference cannot drift from the code.
  */
 import { AgentSpecSchema, expectedPhrase } from '../spec/schema.js';
-import { BASE_SYSCALLS, FORBIDDEN_SYSCALLS, SYSCALL_GROUPS } from '../spec/syscalls/catalog.js';
+import { BASE_SYSCALLS, COMMAND_ONLY_SYSCALLS, FORBIDDEN_SYSCALLS, SYSCALL_GROUPS } from '../spec/syscalls/catalog.js';
 
 type SchemaNode = Record<string, unknown> & { properties?: Record<string, SchemaNode>; items?: SchemaNode };
 
@@ -35,12 +35,18 @@ export function syscallLists(): string {
     ([name, group]) => `| \`${name}\` | ${group.description} | ${group.syscalls.map((s) => `\`${s}\``).join(', ')} |`,
   );
   const forbidden = Object.entries(FORBIDDEN_SYSCALLS).map(([name, why]) => `| \`${name}\` | ${why} |`);
+  // One row per reason: the lists are long and share it.
+  const byReason = new Map<string, string[]>();
+  for (const [name, why] of Object.entries(COMMAND_ONLY_SYSCALLS)) byReason.set(why, [...(byReason.get(why) ?? []), name]);
+  const commandOnly = [...byReason].map(([why, names]) => `| ${names.map((n) => `\`${n}\``).join(', ')} | ${why} |`);
   return [
     '### Base set (always allowed)',
     '',
     BASE_SYSCALLS.map((s) => `\`${s}\``).join(', '),
     '',
     '`clone` is allowed for threads only (flags with `CLONE_THREAD`); any other `clone` fails with EPERM.',
+    '`fchmod` is performed by the launcher on the worker\'s behalf, and only for a file inside the slot (see',
+    '"File metadata and inotify" below); elsewhere it fails with EPERM.',
     '',
     '### Groups',
     '',
@@ -53,5 +59,11 @@ export function syscallLists(): string {
     '| syscall | why |',
     '| --- | --- |',
     ...forbidden,
+    '',
+    '### Never for workers; for commands only when listed',
+    '',
+    '| syscalls | why |',
+    '| --- | --- |',
+    ...commandOnly,
   ].join('\n');
 }

@@ -59,12 +59,16 @@ export const SYSCALL_GROUPS: Readonly<Record<string, { readonly description: str
       syscalls: ['link', 'linkat', 'symlink', 'symlinkat'],
     },
     '@file-metadata': {
-      description: 'Changing file modes, owners and timestamps.',
+      description:
+        "Changing file modes, owners and timestamps. Never for workers; lets the agent's commands change any " +
+        'file they can read (a weakening: Landlock does not confine metadata).',
       syscalls: ['chmod', 'fchmodat', 'fchmodat2', 'chown', 'fchown', 'lchown', 'fchownat', 'utime', 'utimes',
         'utimensat', 'futimesat'],
     },
     '@file-watch': {
-      description: 'Watching files for changes (inotify).',
+      description:
+        "Watching files for changes (inotify). Never for workers; lets the agent's commands watch any directory " +
+        'they can reach, outside the sandbox too (a leak of file names: Landlock does not confine inotify).',
       syscalls: ['inotify_init', 'inotify_init1', 'inotify_add_watch', 'inotify_rm_watch'],
     },
     '@ipc': {
@@ -96,11 +100,43 @@ export const SYSCALL_GROUPS: Readonly<Record<string, { readonly description: str
         'setitimer', 'getitimer', 'alarm'],
     },
     '@xattr': {
-      description: 'Reading and writing extended attributes.',
+      description:
+        "Reading and writing extended attributes. Workers get the readers only; the writers reach the agent's " +
+        'commands, on any file they can read (a weakening: Landlock does not confine xattrs).',
       syscalls: ['getxattr', 'lgetxattr', 'fgetxattr', 'listxattr', 'llistxattr', 'flistxattr', 'setxattr',
         'lsetxattr', 'fsetxattr', 'removexattr', 'lremovexattr', 'fremovexattr'],
     },
   });
+
+const METADATA_REASON =
+  'Landlock does not confine file modes, owners and times, so a sandbox could change them on any file it can ' +
+  'read (fchmod stays allowed: the launcher performs it only for files inside the slot)';
+const XATTR_REASON = 'Landlock does not confine extended attributes, so a sandbox could set them on any file it can read';
+const WATCH_REASON =
+  'Landlock does not confine inotify, so a watch on a directory outside the sandbox shows the names of files created there';
+
+/**
+ * Never given to a worker, whatever its spec says, each with the reason a user is shown. Listed in a
+ * spec's `allowed_syscalls` (by name or through `@file-metadata`, `@xattr` or `@file-watch`) they reach
+ * that agent's commands only, and that is a weakening documented in docs/agent-spec.md: commands do not
+ * get them by default.
+ */
+export const COMMAND_ONLY_SYSCALLS: Readonly<Record<string, string>> = Object.freeze({
+  ...Object.fromEntries(
+    ['chmod', 'fchmodat', 'fchmodat2', 'chown', 'fchown', 'lchown', 'fchownat', 'utime', 'utimes', 'utimensat', 'futimesat'].map(
+      (name) => [name, METADATA_REASON],
+    ),
+  ),
+  ...Object.fromEntries(
+    ['setxattr', 'lsetxattr', 'fsetxattr', 'removexattr', 'lremovexattr', 'fremovexattr'].map((name) => [name, XATTR_REASON]),
+  ),
+  ...Object.fromEntries(['inotify_init', 'inotify_init1', 'inotify_add_watch', 'inotify_rm_watch'].map((name) => [name, WATCH_REASON])),
+});
+
+/** Why workers never get `name` (and commands only on request), or undefined. */
+export function commandOnlyReason(name: string): string | undefined {
+  return Object.hasOwn(COMMAND_ONLY_SYSCALLS, name) ? COMMAND_ONLY_SYSCALLS[name] : undefined;
+}
 
 /** Creating a process. `clone` is in the base set for threads only; the launcher refuses the rest. */
 export const PROCESS_CREATION_SYSCALLS: readonly string[] = Object.freeze(['fork', 'vfork', 'clone3']);
