@@ -100,9 +100,9 @@ describe('explain records', () => {
     expect(report.fchmod).toEqual([{ error: 'EPERM', mode: '600', path: '/etc/passwd' }]);
   });
 
-  it('names x32 and launcher-only refusals as never allowed', () => {
+  it('names x32 and catalog refusals as never allowed, with the catalog reason', () => {
     expect(adviceFor(0x40000000 | 1).advice).toBe('never allowed: the x32 ABI is refused');
-    expect(adviceFor(X86_64_SYSCALLS['pidfd_getfd']!).advice).toBe('never allowed: the launcher refuses it whatever the spec says');
+    expect(adviceFor(X86_64_SYSCALLS['pidfd_getfd']!).advice).toBe('never allowed: taking file descriptors from other processes escapes the sandbox');
     expect(adviceFor(X86_64_SYSCALLS['setxattr']!).advice).toMatch(/^never allowed for workers: .*"@xattr" lets only this agent's commands/);
   });
 });
