@@ -60,6 +60,11 @@ export class SpecSource {
     const read = await readCapped(path);
     if ('error' in read) return [new SpecDiagnostic(displayPath, 0, 0, '', read.error)];
     const text = read.text;
+    return SpecSource.parse(text, path, displayPath);
+  }
+
+  /** Parses YAML (or JSON) text as if read from `path`. */
+  static parse(text: string, path: string, displayPath: string): SpecSource | SpecDiagnostic[] {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     if (doc.errors.length > 0) {
