@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the sandbox launcher (native/launcher/launcher.c) with the system C compiler.
+// Builds the sandbox launcher (native/launcher/*.c) with the system C compiler.
 // Runs as npm's `install` script; also `node scripts/build-launcher.mjs [--force]` by hand.
 // Skips the compile when the binary is newer than its sources.
 import { spawnSync } from 'node:child_process';
@@ -26,7 +26,9 @@ if (!force && existsSync(out) && statSync(out).mtimeMs >= newestSource) {
 }
 
 const cc = process.env.CC || 'cc';
-const args = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-o', out, join(srcDir, 'launcher.c')];
+// Every .c file beside launcher.c is part of the launcher (one concern per file).
+const units = readdirSync(srcDir).filter((f) => f.endsWith('.c')).sort().map((f) => join(srcDir, f));
+const args = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-o', out, ...units];
 mkdirSync(outDir, { recursive: true });
 const started = Date.now();
 const result = spawnSync(cc, args, { stdio: 'inherit' });
