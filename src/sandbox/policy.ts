@@ -278,9 +278,6 @@ export function compilePolicy(spec: AgentSpec, options: CompileOptions): Sandbox
     for (const p of COMMAND_READ) read.add(p);
     for (const p of COMMAND_EXEC) exec.add(p);
     for (const p of nodePrefixGrants(node)) (p.endsWith('npmrc') ? read : exec).add(p);
-    // What a test suite runs from its workspace (./run.sh, node_modules/.bin/*): the command may start
-    // processes anyway, and each one stays in this same sandbox.
-    exec.add(slotDir);
   }
   // The spec's read_paths, validated when the spec was loaded (never the repository, $HOME or secrets).
   for (const p of spec.read_paths) read.add(p);
@@ -305,7 +302,9 @@ export function compilePolicy(spec: AgentSpec, options: CompileOptions): Sandbox
     agent: spec.name,
     slotDir,
     read: Object.freeze(existing(read).filter((p) => !exec.has(p))),
-    exec: Object.freeze(existing(exec)),
+    // A command may run what a test suite keeps in its workspace (./run.sh, node_modules/.bin/*): it may
+    // start processes anyway, and each one stays in this same sandbox. A worker's slot never executes.
+    exec: Object.freeze([...existing(exec), ...(kind === 'command' ? [slotDir] : [])]),
     write: Object.freeze([slotDir, ...existing(WRITE_DEVICES)]),
     syscalls: Object.freeze(syscalls),
     syscallNumbers: Object.freeze(syscallNumbers),
