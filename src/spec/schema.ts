@@ -230,7 +230,7 @@ const agentSpecProperties = {
     }),
   ),
   read_paths: Type.Optional(
-    Type.Array(Type.String({ minLength: 1, ...expected('a non-empty path') }), {
+    Type.Array(Type.String({ minLength: 1, ...expected('a path (a bare ~ is YAML for nothing, and your home directory is never readable)') }), {
       default: [],
       uniqueItems: true,
       title: 'Read paths',
