@@ -1,6 +1,6 @@
 /**
- * The exec service's command policy: processes and socketpairs allowed (no socket() of any family), no network, same filesystem
- * limits, and the launcher stays resident so the whole tree dies with the supervisor.
+ * The exec service's command policy: processes and socketpairs allowed (no socket() of any family), no
+ * network, same filesystem limits, and the launcher stays resident so the whole tree dies with the supervisor.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
