@@ -5,12 +5,26 @@
  * older ABI on this kernel.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSandboxedSpawn, launcherPath } from '../../src/sandbox/launcher.js';
-import { compilePolicy } from '../../src/sandbox/policy.js';
-import { buildFixture, cleanupTempDirs, ensureLauncher, isAlive, runUnder, spec, tempDir } from './helpers.js';
+import { compilePolicy, launcherArgs } from '../../src/sandbox/policy.js';
+import { buildFixture, cleanupTempDirs, ensureLauncher, isAlive, runUnder, spec, tempDir, waitFor } from './helpers.js';
+
+/** Host pids of the live processes whose command line mentions `marker` (pids inside a namespace differ). */
+function processesMentioning(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker) && isAlive(Number(entry))) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
 
 let attack: string;
 let victim: ChildProcess;
@@ -61,6 +75,30 @@ describe.each([4, 1])('command policy on Landlock ABI %i', (abi) => {
     const r = await runUnder(policy, [attack, 'grandchild', join(slotDir, 'pid')], { landlockAbiOverride: abi });
     expect(r.code).toBe(124);
     expect(r.stderr).toBe('codex-fleet-launcher: command timed out after 1s; killed its process tree\n');
+  });
+});
+
+describe('command policy on Landlock ABI 4: the tree dies with the supervisor', () => {
+  it('a grandchild that left the process group does not outlive a kill -9 of the supervisor', async () => {
+    const slotDir = tempDir('cf-slot-');
+    const pidFile = join(slotDir, 'grandchild.pid');
+    const policy = commandPolicy(attack, slotDir);
+    const s = buildSandboxedSpawn(policy, [attack, 'grandchild', pidFile]);
+    // The launcher's parent is a stand-in supervisor, so --parent-pid is left out.
+    const args = [...launcherArgs(policy, { landlockAbiOverride: 4 }), '--', attack, 'grandchild', pidFile];
+    const supervisor = spawn(
+      process.execPath,
+      ['-e', `require('child_process').spawn(process.argv[1], JSON.parse(process.argv[2]), { env: JSON.parse(process.argv[3]), cwd: process.argv[4], stdio: 'ignore' }); setInterval(() => {}, 1e9);`, s.file, JSON.stringify(args), JSON.stringify(s.env), s.cwd],
+      { stdio: 'ignore' },
+    );
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the grandchild to start');
+    // Inside its PID namespace the grandchild has a small pid of its own; find the tree by its arguments.
+    expect(Number(readFileSync(pidFile, 'utf8'))).toBeLessThan(10);
+    const tree = processesMentioning(pidFile);
+    // The stand-in supervisor, the launcher, the namespace's init, the command and the grandchild.
+    expect(tree.length).toBeGreaterThanOrEqual(5);
+    supervisor.kill('SIGKILL');
+    await waitFor(() => processesMentioning(pidFile).length === 0, 'the whole tree to die');
   });
 });
 
