@@ -18,7 +18,7 @@ export function buildProgram(): Command {
     .description('codex fleet: a supervised, sandboxed, budgeted fleet of specialist coding agents.')
     .version(packageVersion(), '-V, --version')
     .showSuggestionAfterError()
-    .addHelpText('after', '\nExample:\n  $ codex fleet validate agents/\n  $ codex fleet --help');
+    .addHelpText('after', '\nAny command takes --debug (or CODEX_FLEET_DEBUG=1) to show the stack trace of an error.\n\nExample:\n  $ codex fleet validate agents/\n  $ codex fleet --help');
 
   const fleet = root
     .command('fleet')

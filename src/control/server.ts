@@ -5,13 +5,14 @@
  * read the token, so nothing sandboxed can drive the fleet.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { RequestType, ParamsOf, ResultOf } from '../protocol/method.js';
 import { Connection } from '../rpc/connection.js';
 import { RpcError } from '../rpc/errors.js';
 import { StreamTransport } from '../rpc/stream-transport.js';
 import type { StatePaths } from '../supervisor/state-dir.js';
+import { writeFreshFile } from '../supervisor/state-dir-check.js';
 import {
   CancelTask,
   ControlErrorCodes,
@@ -70,8 +71,7 @@ export class ControlServer {
   /** Writes a fresh token and listens. Call only while holding the supervisor lock. */
   async listen(): Promise<void> {
     this.token = randomBytes(32).toString('hex');
-    writeFileSync(this.paths.token, `${this.token}\n`, { mode: 0o600 });
-    chmodSync(this.paths.token, 0o600);
+    writeFreshFile(this.paths.token, `${this.token}\n`);
     // Any socket file left here belongs to a dead supervisor: we hold the lock.
     rmSync(this.paths.socket, { force: true });
     const server = createServer((socket) => this.accept(socket));
@@ -84,6 +84,15 @@ export class ControlServer {
       });
     });
     chmodSync(this.paths.socket, 0o600);
+    this.files = { token: inode(this.paths.token), socket: inode(this.paths.socket) };
+  }
+
+  /** The inodes of the token and socket this server created (see {@link stillOurs}). */
+  private files: { token: number | undefined; socket: number | undefined } = { token: undefined, socket: undefined };
+
+  /** Whether the token and socket files in the state directory are still the ones this server made. */
+  stillOurs(): boolean {
+    return this.files.token !== undefined && inode(this.paths.token) === this.files.token && inode(this.paths.socket) === this.files.socket;
   }
 
   /**
@@ -91,8 +100,9 @@ export class ControlServer {
    * connection close can tell a clean stop (no token left) from a supervisor that died.
    */
   async close(): Promise<void> {
-    rmSync(this.paths.token, { force: true });
-    rmSync(this.paths.socket, { force: true });
+    // Only our own files: after the state directory was replaced they may be another supervisor's.
+    if (this.files.token !== undefined && inode(this.paths.token) === this.files.token) rmSync(this.paths.token, { force: true });
+    if (this.files.socket !== undefined && inode(this.paths.socket) === this.files.socket) rmSync(this.paths.socket, { force: true });
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
@@ -155,5 +165,13 @@ export class ControlServer {
       return {};
     });
     connection.start().catch(() => socket.destroy());
+  }
+}
+
+function inode(path: string): number | undefined {
+  try {
+    return lstatSync(path).ino;
+  } catch {
+    return undefined;
   }
 }

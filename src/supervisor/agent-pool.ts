@@ -233,8 +233,20 @@ export class AgentPool {
     } else if (outcome.kind === 'failed') {
       await this.failTask(record.id, outcome.error, worker.index);
     } else {
-      // Past its wall time the task may still run in the worker: recycle it, nothing of the task may go on.
-      if (outcome.timedOut) await worker.stop(outcome.error);
+      // Past its wall time the task may still run in the worker: the worker is recycled (cancel, at most
+      // WALL_TIME_GRACE_MS to exit, then SIGKILL of its group), nothing of the task may go on. A task
+      // without retries left fails at once; a retry waits for the old worker to be gone, so that a task
+      // never runs twice at the same time.
+      if (outcome.timedOut) {
+        const gone = worker.stopQuickly(outcome.error);
+        if (!this.draining && this._state !== 'stopped' && record.attempts > this.spec.limits.retries) {
+          await this.failTask(record.id, `${outcome.error} (no retries left: limits.retries is ${this.spec.limits.retries})`, worker.index);
+          await gone;
+          this.pump();
+          return;
+        }
+        await gone;
+      }
       if (this.draining || this._state === 'stopped') {
         store.requeue(record.id, `${outcome.error}; queued again for the next start`);
       } else if (record.attempts <= this.spec.limits.retries) {

@@ -31,6 +31,12 @@ export type WorkerState = 'starting' | 'ready' | 'busy' | 'stopping' | 'stopped'
 export const KILL_SEQUENCE = KILL_GRACE;
 
 /**
+ * After a task passed its wall time: how long its worker has, from the `$/cancelRequest`, to answer
+ * `shutdown` and exit before its process group is killed (docs/protocol.md, "kill").
+ */
+export const WALL_TIME_GRACE_MS = KILL_GRACE.cancelMs;
+
+/**
  * Workers run at this niceness (the supervisor at its own): on a small machine a hundred busy workers
  * would otherwise preempt the supervisor on every pipe write, and its control socket would lag.
  */
@@ -260,6 +266,37 @@ export class WorkerHandle {
   stop(reason = 'stopped by the supervisor'): Promise<void> {
     this.stopped ??= this.killSequence(reason);
     return this.stopped;
+  }
+
+  /**
+   * The short kill sequence, for a worker whose task passed its wall time: the task is cancelled, the
+   * worker gets `graceMs` in all to answer `shutdown` and exit, then its process group gets SIGKILL.
+   */
+  stopQuickly(reason: string, graceMs = WALL_TIME_GRACE_MS): Promise<void> {
+    this.stopped ??= this.quickKill(reason, graceMs);
+    return this.stopped;
+  }
+
+  private async quickKill(reason: string, graceMs: number): Promise<void> {
+    this.stopRequested = true;
+    if (!this.child || this._state === 'stopped') return;
+    if (this._state !== 'errored') this.setState('stopping');
+    this.cancelCurrent(reason);
+    const gone = this.exited!;
+    const connection = this.connection;
+    const polite = (async (): Promise<void> => {
+      if (!connection || connection.closed) return;
+      const answered = await connection.request(Shutdown, {}).then(() => true, () => false);
+      if (answered) await connection.notify(Exit, {}).catch(() => undefined);
+      await gone;
+    })();
+    const exited = await Promise.race([
+      polite.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref()),
+    ]);
+    if (exited) return;
+    this.signalGroup('SIGKILL');
+    await gone;
   }
 
   private async killSequence(reason: string): Promise<void> {

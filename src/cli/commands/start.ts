@@ -1,7 +1,6 @@
 /** `codex fleet start`: runs the supervisor in the foreground. */
 import type { Command } from 'commander';
 import { loadAgentSpecs } from '../../spec/load.js';
-import { SupervisorLockedError } from '../../supervisor/lock.js';
 import { formatEvent, type FleetEvent } from '../../supervisor/events.js';
 import { Supervisor } from '../../utils/agent/supervisor.js';
 import { CliError } from '../errors.js';
@@ -39,9 +38,7 @@ export function registerStartCommand(fleet: Command): void {
     const print = (event: FleetEvent): void => {
       process.stdout.write(`${options.json ? JSON.stringify(event) : formatEvent(event)}\n`);
     };
-    let supervisor: Supervisor;
-    try {
-      supervisor = await Supervisor.start({
+    const supervisor = await Supervisor.start({
         agents: loaded.agents,
         stateDir: statePaths(options).dir,
         projectDir: process.cwd(),
@@ -49,10 +46,6 @@ export function registerStartCommand(fleet: Command): void {
         ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
         onEvent: print,
       });
-    } catch (error) {
-      if (error instanceof SupervisorLockedError) throw new CliError(error.message);
-      throw error;
-    }
     let signals = 0;
     const onSignal = (): void => {
       signals += 1;
@@ -63,5 +56,6 @@ export function registerStartCommand(fleet: Command): void {
     await supervisor.done;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (supervisor.fatal) throw new CliError(`The fleet stopped after a fatal error: ${supervisor.fatal}`);
   });
 }

@@ -24,6 +24,7 @@ import { FleetEvents, type FleetEvent } from '../../supervisor/events.js';
 import { SqliteJournal } from '../../supervisor/journal.js';
 import { SupervisorLock } from '../../supervisor/lock.js';
 import { StatePaths } from '../../supervisor/state-dir.js';
+import { StateDirWatch } from '../../supervisor/state-dir-watch.js';
 import { DEFAULT_TASK_KIND, FINAL_STATES, type TaskRecord, type TaskStore } from '../../supervisor/task-store.js';
 import { serveWorker } from '../../supervisor/services.js';
 import { workerArgv } from '../../supervisor/worker-program.js';
@@ -61,6 +62,20 @@ export class Supervisor implements ControlHandlers {
   private stopping: Promise<void> | undefined;
   private stoppingNow = false;
   private resolveDone!: () => void;
+  private watch: StateDirWatch | undefined;
+  private _fatal: string | undefined;
+
+  /** Why the fleet stopped on its own (the journal failed, the state directory went away); else undefined. */
+  get fatal(): string | undefined {
+    return this._fatal;
+  }
+
+  /** Stops the fleet at once because it cannot go on; `fatal` tells why. */
+  private failFleet(message: string): void {
+    this._fatal ??= message;
+    this.events.emit({ type: 'fleet.error', message });
+    void this.stop(true);
+  }
 
   private constructor(private readonly options: SupervisorOptions) {
     this.version = options.version ?? '0.0.0';
@@ -78,7 +93,7 @@ export class Supervisor implements ControlHandlers {
 
   private async boot(): Promise<void> {
     this.paths.ensure();
-    this.lock = SupervisorLock.acquire(this.paths);
+    this.lock = await SupervisorLock.acquire(this.paths);
     try {
       this.store = new SqliteJournal(this.paths.journal);
       const retries = new Map(this.options.agents.map((a) => [a.name, a.limits.retries]));
@@ -99,6 +114,15 @@ export class Supervisor implements ControlHandlers {
       for (const spec of this.options.agents) this.pools.set(spec.name, this.createPool(spec));
       this.control = new ControlServer(this.paths, this);
       await this.control.listen();
+      this.watch = new StateDirWatch(
+        this.paths,
+        () => (this.control.stillOurs() ? undefined : `the control socket or token in ${this.paths.dir} was removed or replaced`),
+        (problem) =>
+          this.failFleet(
+            `${problem} while the fleet ran: stopping now, since no client can reach it and its journal is gone or no longer ` +
+              'the one in use. Start it again with "codex fleet start"',
+          ),
+      );
       this.events.emit({
         type: 'fleet.started',
         message: `fleet started (pid ${process.pid}, ${this.pools.size} agents, state ${this.paths.dir})`,
@@ -111,6 +135,8 @@ export class Supervisor implements ControlHandlers {
         else pool.start(paused.get(name));
       }
     } catch (error) {
+      this.watch?.close();
+      await this.control?.close();
       this.store?.close();
       this.lock.release();
       throw error;
@@ -146,11 +172,7 @@ export class Supervisor implements ControlHandlers {
       events: this.events,
       onTaskFinal: (task) => this.settle(task),
       onJournalFailure: (error) => {
-        this.events.emit({
-          type: 'fleet.error',
-          message: `the journal cannot be written (${error.message}): stopping now; everything acknowledged before is on disk`,
-        });
-        void this.stop(true);
+        this.failFleet(`the journal cannot be written (${error.message}): stopping now; everything acknowledged before is on disk`);
       },
       workerOptions: (index) => {
         const slotDir = this.paths.slot(spec.name, index);
@@ -310,6 +332,7 @@ export class Supervisor implements ControlHandlers {
     this.stoppingNow ||= now;
     this.stopping ??= (async () => {
       this.events.emit({ type: 'fleet.stopping', message: now ? 'stopping now: workers are killed, running tasks queued again' : 'stopping: waiting for running tasks to finish' });
+      this.watch?.close();
       await Promise.all([...this.pools.values()].map((pool) => (now ? pool.stopNow() : pool.drain())));
       await this.control.close();
       for (const [id, waiting] of this.waiters) {
