@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerConformanceCommand } from './commands/conformance.js';
 import { registerAdminCommands } from './commands/fleet-admin.js';
 import { registerInitCommand } from './commands/init.js';
+import { registerPruneCommand } from './commands/prune.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTaskCommands } from './commands/tasks.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerStartCommand(fleet);
   registerTaskCommands(fleet);
   registerAdminCommands(fleet);
+  registerPruneCommand(fleet);
   registerSandboxCommand(fleet);
   registerWorkerCommand(fleet);
   registerConformanceCommand(fleet);

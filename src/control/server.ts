@@ -31,16 +31,21 @@ import {
   type AgentStatus,
   type FleetEvent,
   type FleetStatus,
+  type TaskSummary,
   type TaskView,
+  PruneTasks,
+  ReadTask,
 } from './methods.js';
 
 /** What the supervisor provides to the control API. */
 export interface ControlHandlers {
   readonly version: string;
   status(): FleetStatus;
-  submit(agent: string, input: unknown, kind?: string): Promise<TaskView>;
+  submit(agent: string, input: unknown, kind?: string): Promise<ResultOf<typeof Submit>>;
   getTask(id: string): TaskView;
-  listTasks(filter: ParamsOf<typeof ListTasks>): TaskView[];
+  listTasks(filter: ParamsOf<typeof ListTasks>): TaskSummary[];
+  readTask(params: ParamsOf<typeof ReadTask>): ResultOf<typeof ReadTask>;
+  prune(params: ParamsOf<typeof PruneTasks>): ResultOf<typeof PruneTasks>;
   waitTask(id: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<TaskView>;
   cancelTask(id: string): Promise<TaskView>;
   pause(agent: string): AgentStatus;
@@ -55,8 +60,12 @@ export interface ControlHandlers {
 const MAX_VIOLATIONS = 20;
 /** A client that sends this many requests without authenticating is disconnected. */
 const MAX_UNAUTHORIZED = 10;
-/** Replies and events that may wait for a client that does not read them; past this it is disconnected. */
-const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/**
+ * Replies and events that may wait for a client that does not read them, beyond the one reply that filled
+ * the socket; past this the client is dropped (with a log line), so clients that never read cannot grow
+ * the supervisor's memory.
+ */
+export const MAX_QUEUED_BYTES = 1024 * 1024;
 
 export class ControlServer {
   private server: Server | undefined;
@@ -66,6 +75,8 @@ export class ControlServer {
   constructor(
     private readonly paths: StatePaths,
     private readonly handlers: ControlHandlers,
+    /** Where the server says what it did to a client (e.g. dropped one that does not read). */
+    private readonly log: (message: string) => void = () => undefined,
   ) {}
 
   /** Writes a fresh token and listens. Call only while holding the supervisor lock. */
@@ -121,6 +132,11 @@ export class ControlServer {
       if (violation.total >= MAX_VIOLATIONS) socket.destroy();
     });
     connection.on('close', () => unsubscribe?.());
+    connection.on('error', (error) => {
+      // The transport failed, e.g. more than MAX_QUEUED_BYTES wait for a client that does not read.
+      if (/not reading/.test(error.message)) this.log(`dropped a control client that does not read its replies: ${error.message}`);
+      socket.destroy();
+    });
 
     const guarded = <T extends RequestType>(type: T, handler: (params: ParamsOf<T>, signal: AbortSignal) => ResultOf<T> | Promise<ResultOf<T>>): void => {
       connection.onRequest(type, (params, ctx) => {
@@ -143,7 +159,9 @@ export class ControlServer {
       return { pid: process.pid, version: this.handlers.version, state_dir: this.paths.dir };
     });
     guarded(Status, () => this.handlers.status());
-    guarded(Submit, async (p) => ({ task: await this.handlers.submit(p.agent, p.input, p.kind) }));
+    guarded(Submit, (p) => this.handlers.submit(p.agent, p.input, p.kind));
+    guarded(ReadTask, (p) => this.handlers.readTask(p));
+    guarded(PruneTasks, (p) => this.handlers.prune(p));
     guarded(GetTask, (p) => ({ task: this.handlers.getTask(p.id) }));
     guarded(ListTasks, (p) => ({ tasks: this.handlers.listTasks(p) }));
     guarded(WaitTask, async (p, signal) => ({

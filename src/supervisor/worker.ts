@@ -199,10 +199,16 @@ export class WorkerHandle {
         { timeoutMs: INITIALIZE_TIMEOUT_MS },
       );
     } catch (error) {
+      // The worker's own words (e.g. "Plugin failed: …") are the reason, not the SIGKILL that follows.
+      // A worker that died by itself reports its own exit; one that answered with an error or never
+      // answered is killed here, and its answer is why it ended.
+      if (error instanceof ConnectionClosedError) await this.exited;
+      const why = this.failureText(error);
+      if (this.child.exitCode === null && this.child.signalCode === null) this.startFailure = why;
       this.setState('errored');
       this.signalGroup('SIGKILL');
       await this.exited;
-      throw new Error(`${this.options.agent.name}[${this.index}] did not start: ${this.failureText(error)}`);
+      throw new Error(`${this.options.agent.name}[${this.index}] did not start: ${why}`);
     }
     if (this._state === 'starting') this.setState('ready');
   }
@@ -259,6 +265,8 @@ export class WorkerHandle {
   }
 
   private lastExitReason: string | undefined;
+  /** Why the handshake failed, when it did: the reason its exit reports. */
+  private startFailure: string | undefined;
 
   private stopped: Promise<void> | undefined;
 
@@ -346,7 +354,7 @@ export class WorkerHandle {
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
-    const reason = describeExit(code, signal);
+    const reason = this.startFailure === undefined ? describeExit(code, signal) : `did not start: ${this.startFailure}`;
     this.lastExitReason = reason;
     void this.connection?.close(`the worker ${reason}`);
     const abnormal = !this.stopRequested;

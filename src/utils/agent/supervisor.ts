@@ -11,7 +11,18 @@
  * await supervisor.done;
  * ```
  */
-import { ControlErrorCodes, type AgentStatus, type FleetStatus, type TaskView } from '../../control/methods.js';
+import {
+  ControlErrorCodes,
+  type AgentStatus,
+  type FleetStatus,
+  type PruneTasks,
+  type ReadTask,
+  type Submit,
+  type TaskSummary,
+  type TaskView,
+} from '../../control/methods.js';
+import { MAX_READ_CHARS, MAX_TASK_INPUT_BYTES, formatBytes } from '../../control/task-limits.js';
+import type { ParamsOf, ResultOf } from '../../protocol/method.js';
 import { ControlServer, type ControlHandlers } from '../../control/server.js';
 import { RpcError } from '../../rpc/errors.js';
 import { checkPolicy, probeKernel, refusalMessage, type KernelReport } from '../../sandbox/check.js';
@@ -25,6 +36,7 @@ import { SqliteJournal } from '../../supervisor/journal.js';
 import { SupervisorLock } from '../../supervisor/lock.js';
 import { StatePaths } from '../../supervisor/state-dir.js';
 import { StateDirWatch } from '../../supervisor/state-dir-watch.js';
+import { DAY_MS, DEFAULT_RETENTION, RETENTION_INTERVAL_MS, type RetentionPolicy } from '../../supervisor/retention.js';
 import { DEFAULT_TASK_KIND, FINAL_STATES, type TaskRecord, type TaskStore } from '../../supervisor/task-store.js';
 import { serveWorker } from '../../supervisor/services.js';
 import { workerArgv } from '../../supervisor/worker-program.js';
@@ -42,6 +54,14 @@ export interface SupervisorOptions {
   readonly landlockAbiOverride?: number;
   /** Receives every event, from the first one of the start-up on. */
   readonly onEvent?: (event: FleetEvent) => void;
+  /** How long finished tasks are kept (default {@link DEFAULT_RETENTION}). */
+  readonly retention?: Partial<RetentionPolicy>;
+  /**
+   * Start even though the journal is damaged or lost acknowledged tasks: the files are moved aside and
+   * what is readable is copied into a new journal (`--recover-journal`). Without it such a journal
+   * stops the start with a message saying so.
+   */
+  readonly recoverJournal?: boolean;
 }
 
 export class Supervisor implements ControlHandlers {
@@ -63,6 +83,8 @@ export class Supervisor implements ControlHandlers {
   private stoppingNow = false;
   private resolveDone!: () => void;
   private watch: StateDirWatch | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  readonly retention: RetentionPolicy;
   private _fatal: string | undefined;
 
   /** Why the fleet stopped on its own (the journal failed, the state directory went away); else undefined. */
@@ -79,6 +101,7 @@ export class Supervisor implements ControlHandlers {
 
   private constructor(private readonly options: SupervisorOptions) {
     this.version = options.version ?? '0.0.0';
+    this.retention = { ...DEFAULT_RETENTION, ...options.retention };
     this.paths = new StatePaths(options.stateDir);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     if (options.onEvent) this.events.subscribe(options.onEvent);
@@ -95,7 +118,25 @@ export class Supervisor implements ControlHandlers {
     this.paths.ensure();
     this.lock = await SupervisorLock.acquire(this.paths);
     try {
-      this.store = new SqliteJournal(this.paths.journal);
+      const journal = new SqliteJournal(this.paths.journal, {
+        highWaterPath: this.paths.highWater,
+        onDamage: this.options.recoverJournal ? 'recover' : 'refuse',
+      });
+      this.store = journal;
+      if (journal.recovery) {
+        const r = journal.recovery;
+        const copied = Object.entries(r.copied).map(([table, n]) => `${n} ${table}`).join(', ') || 'nothing';
+        const unreadable = Object.entries(r.unreadable).map(([table, n]) => `${n} in ${table}`).join(', ');
+        this.events.emit({
+          type: 'fleet.error',
+          message:
+            `the journal was damaged: moved aside to ${r.movedTo}; copied ${copied} into a new journal` +
+            (unreadable ? `; unreadable parts skipped: ${unreadable}` : '') +
+            (r.openError ? `; the old file could not be opened at all (${r.openError})` : '') +
+            (r.lostTasks > 0 ? `; ${r.lostTasks} acknowledged tasks are missing` : ''),
+          data: { moved_to: r.movedTo, copied: r.copied, unreadable: r.unreadable, lost_tasks: r.lostTasks },
+        });
+      }
       const retries = new Map(this.options.agents.map((a) => [a.name, a.limits.retries]));
       const recovered = this.store.recover((task) => task.attempts <= (retries.get(task.agent) ?? 0));
       for (const task of recovered.requeued) {
@@ -104,6 +145,15 @@ export class Supervisor implements ControlHandlers {
       for (const task of recovered.failed) {
         this.events.emit({ type: 'task.failed', agent: task.agent, task: task.id, message: `task ${task.id} failed: ${task.error}` });
       }
+      this.prune({});
+      this.retentionTimer = setInterval(() => {
+        try {
+          this.prune({});
+        } catch (error) {
+          this.events.emit({ type: 'log', message: `retention could not prune the journal: ${(error as Error).message}` });
+        }
+      }, RETENTION_INTERVAL_MS);
+      this.retentionTimer.unref();
       const kernel = this.options.unsafeNoSandbox ? undefined : await this.probe();
       if (this.options.unsafeNoSandbox) {
         this.events.emit({
@@ -112,7 +162,7 @@ export class Supervisor implements ControlHandlers {
         });
       }
       for (const spec of this.options.agents) this.pools.set(spec.name, this.createPool(spec));
-      this.control = new ControlServer(this.paths, this);
+      this.control = new ControlServer(this.paths, this, (message) => this.events.emit({ type: 'log', message }));
       await this.control.listen();
       this.watch = new StateDirWatch(
         this.paths,
@@ -135,6 +185,7 @@ export class Supervisor implements ControlHandlers {
         else pool.start(paused.get(name));
       }
     } catch (error) {
+      clearInterval(this.retentionTimer);
       this.watch?.close();
       await this.control?.close();
       this.store?.close();
@@ -237,26 +288,59 @@ export class Supervisor implements ControlHandlers {
     };
   }
 
-  async submit(agent: string, input: unknown, kind: string = DEFAULT_TASK_KIND): Promise<TaskView> {
+  async submit(agent: string, input: unknown, kind: string = DEFAULT_TASK_KIND): Promise<ResultOf<typeof Submit>> {
     const pool = this.pool(agent);
     if (this.stopping) throw new RpcError(ControlErrorCodes.NotAccepting, 'The fleet is stopping and takes no new tasks');
+    const admission = pool.admission();
+    if (admission.refuse) throw new RpcError(ControlErrorCodes.AgentUnavailable, admission.refuse);
+    const bytes = Buffer.byteLength(JSON.stringify(input ?? null));
+    if (bytes > MAX_TASK_INPUT_BYTES) {
+      throw new RpcError(
+        ControlErrorCodes.TooLarge,
+        `The task input is ${formatBytes(bytes)}, more than the ${formatBytes(MAX_TASK_INPUT_BYTES)} a task input may be: ` +
+          'put large data in files in the project and pass their paths',
+      );
+    }
     const task = await this.store.submit(agent, kind, input);
     this.events.emit({ type: 'task.queued', agent, task: task.id, message: `task ${task.id} queued` });
     pool.pump();
-    return task;
+    return { task: this.view(task.id), ...(admission.note ? { note: admission.note } : {}) };
+  }
+
+  /** A task as the control API shows it (large inputs and results left out: see `tasks/read`). */
+  private view(id: string): TaskView {
+    const view = this.store.view(id);
+    if (!view) throw new RpcError(ControlErrorCodes.UnknownTask, `No task "${id}" in the journal (see "codex fleet tasks")`);
+    return view;
   }
 
   getTask(id: string): TaskView {
-    return this.task(id);
+    return this.view(id);
   }
 
-  listTasks(filter: { agent?: string; state?: TaskRecord['state']; limit?: number }): TaskView[] {
-    return this.store.list(filter);
+  listTasks(filter: { agent?: string; state?: TaskRecord['state']; limit?: number }): TaskSummary[] {
+    return this.store.summaries(filter);
+  }
+
+  readTask(params: ParamsOf<typeof ReadTask>): ResultOf<typeof ReadTask> {
+    const page = this.store.read(params.id, params.field, params.offset ?? 0, params.length ?? MAX_READ_CHARS);
+    if (!page) throw new RpcError(ControlErrorCodes.UnknownTask, `No task "${params.id}" in the journal (see "codex fleet tasks")`);
+    return page;
+  }
+
+  prune(params: ParamsOf<typeof PruneTasks>): ResultOf<typeof PruneTasks> {
+    const keepDays = params.keep_days ?? this.retention.keepDays;
+    const keepTasks = params.keep_tasks ?? this.retention.keepTasks;
+    const report = this.store.prune(Date.now() - keepDays * DAY_MS, keepTasks);
+    if (report.deleted > 0) {
+      this.events.emit({ type: 'log', message: `pruned ${report.deleted} finished tasks (kept ${keepDays} days, at most ${keepTasks} finished tasks); ${report.remaining} left` });
+    }
+    return { ...report, keep_days: keepDays, keep_tasks: keepTasks };
   }
 
   waitTask(id: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<TaskView> {
     const task = this.task(id);
-    if (FINAL_STATES.has(task.state)) return Promise.resolve(task);
+    if (FINAL_STATES.has(task.state)) return Promise.resolve(this.view(id));
     return new Promise((resolve, reject) => {
       const set = this.waiters.get(id) ?? new Set();
       this.waiters.set(id, set);
@@ -265,7 +349,7 @@ export class Supervisor implements ControlHandlers {
           ? undefined
           : setTimeout(() => finish(() => reject(new RpcError(ControlErrorCodes.WaitTimeout, `Task ${id} is not finished after ${timeoutMs / 1000}s; it goes on`))), timeoutMs);
       const onAbort = (): void => finish(() => reject(signal.reason));
-      const wake = (done: TaskRecord): void => finish(() => resolve(done));
+      const wake = (done: TaskRecord): void => finish(() => resolve(this.store.view(done.id) ?? this.view(id)));
       const finish = (then: () => void): void => {
         set.delete(wake);
         if (set.size === 0 && this.waiters.get(id) === set) this.waiters.delete(id);
@@ -280,14 +364,14 @@ export class Supervisor implements ControlHandlers {
 
   async cancelTask(id: string): Promise<TaskView> {
     const task = this.task(id);
-    if (FINAL_STATES.has(task.state)) return task;
+    if (FINAL_STATES.has(task.state)) return this.view(id);
     const cancelled = this.store.cancel(id, 'cancelled by the user');
-    if (!cancelled) return this.task(id);
+    if (!cancelled) return this.view(id);
     await this.store.durable();
     this.events.emit({ type: 'task.cancelled', agent: task.agent, task: id, message: `task ${id} cancelled` });
     if (task.state === 'running') await this.pools.get(task.agent)?.cancelRunning(id, `task ${id} was cancelled`);
     this.settle(cancelled);
-    return cancelled;
+    return this.view(id);
   }
 
   private agentStatus(pool: AgentPool): AgentStatus {
@@ -333,6 +417,7 @@ export class Supervisor implements ControlHandlers {
     this.stopping ??= (async () => {
       this.events.emit({ type: 'fleet.stopping', message: now ? 'stopping now: workers are killed, running tasks queued again' : 'stopping: waiting for running tasks to finish' });
       this.watch?.close();
+      clearInterval(this.retentionTimer);
       await Promise.all([...this.pools.values()].map((pool) => (now ? pool.stopNow() : pool.drain())));
       await this.control.close();
       for (const [id, waiting] of this.waiters) {
