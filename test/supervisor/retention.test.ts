@@ -36,11 +36,12 @@ describe('the journal\'s counts and retention', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cf-retention-'));
     let now = 1_000_000;
     const path = join(dir, 'journal.db');
-    const journal = new SqliteJournal(path, { clock: () => now });
+    // Every reading of the clock is a millisecond later (task ids carry the time, as a real clock would give).
+    const journal = new SqliteJournal(path, { clock: () => (now += 1) });
     try {
       // 3000 tasks: most finished long ago, some recently, some still queued or running.
       const ids: string[] = [];
-      for (let i = 0; i < 3000; i++) ids.push((await journal.submit(i % 3 ? 'a' : 'b', 'default', { i })).id);
+      ids.push(...(await Promise.all(Array.from({ length: 3000 }, (_, i) => journal.submit(i % 3 ? 'a' : 'b', 'default', { i })))).map((t) => t.id));
       for (let i = 0; i < 2900; i++) {
         journal.start(ids[i]!);
         if (i % 10 === 0) journal.fail(ids[i]!, 'no');
