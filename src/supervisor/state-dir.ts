@@ -68,7 +68,7 @@ export class StatePaths {
 
   /** The file that keeps the highest acknowledged task number apart from the journal's WAL. */
   get highWater(): string {
-    return join(this.dir, 'journal.seq');
+    return `${this.journal}.seq`;
   }
 
   /**
