@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { defineNotification, defineRequest } from '../protocol/method.js';
-import { LIST_ERROR_CHARS, MAX_READ_CHARS, MAX_TASK_INPUT_BYTES, PREVIEW_CHARS, VIEW_INLINE_BYTES } from './task-limits.js';
+import { LIST_ERROR_CHARS, MAX_LIST_BYTES, MAX_READ_CHARS, MAX_TASK_INPUT_BYTES, PREVIEW_CHARS, VIEW_INLINE_BYTES } from './task-limits.js';
 
 /** Control-API error codes (JSON-RPC server-error range, beside the worker protocol's). */
 export const ControlErrorCodes = Object.freeze({
@@ -219,7 +219,15 @@ export const ListTasks = defineRequest({
     },
     { additionalProperties: false },
   ),
-  result: Type.Object({ tasks: Type.Array(TaskSummarySchema) }, { additionalProperties: false }),
+  result: Type.Object(
+    {
+      tasks: Type.Array(TaskSummarySchema),
+      truncated: Type.Optional(
+        Type.Boolean({ description: `Set when the list stopped at about ${MAX_LIST_BYTES} bytes, before \`limit\`: ask again with \`state\` or a smaller \`limit\`.` }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
 });
 
 export const ReadTask = defineRequest({

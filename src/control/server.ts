@@ -31,7 +31,6 @@ import {
   type AgentStatus,
   type FleetEvent,
   type FleetStatus,
-  type TaskSummary,
   type TaskView,
   PruneTasks,
   ReadTask,
@@ -43,7 +42,7 @@ export interface ControlHandlers {
   status(): FleetStatus;
   submit(agent: string, input: unknown, kind?: string): Promise<ResultOf<typeof Submit>>;
   getTask(id: string): TaskView;
-  listTasks(filter: ParamsOf<typeof ListTasks>): TaskSummary[];
+  listTasks(filter: ParamsOf<typeof ListTasks>): ResultOf<typeof ListTasks>;
   readTask(params: ParamsOf<typeof ReadTask>): ResultOf<typeof ReadTask>;
   prune(params: ParamsOf<typeof PruneTasks>): ResultOf<typeof PruneTasks>;
   waitTask(id: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<TaskView>;
@@ -163,7 +162,7 @@ export class ControlServer {
     guarded(ReadTask, (p) => this.handlers.readTask(p));
     guarded(PruneTasks, (p) => this.handlers.prune(p));
     guarded(GetTask, (p) => ({ task: this.handlers.getTask(p.id) }));
-    guarded(ListTasks, (p) => ({ tasks: this.handlers.listTasks(p) }));
+    guarded(ListTasks, (p) => this.handlers.listTasks(p));
     guarded(WaitTask, async (p, signal) => ({
       task: await this.handlers.waitTask(p.id, p.timeout_s === undefined ? undefined : p.timeout_s * 1000, signal),
     }));

@@ -19,6 +19,15 @@ export const PREVIEW_CHARS = 200;
 /** Characters of a task's error shown in a list entry. */
 export const LIST_ERROR_CHARS = 500;
 
+/** Longest error kept for a task (a worker's error message can be as long as a whole line). */
+export const MAX_ERROR_CHARS = 8_000;
+
+/**
+ * A `tasks/list` reply stops adding summaries at about this many bytes (and says `truncated`): even
+ * 10,000 summaries full of escaped characters stay well under the 16 MiB line limit.
+ */
+export const MAX_LIST_BYTES = 8 * 1024 * 1024;
+
 /** Most characters one `tasks/read` returns. */
 export const MAX_READ_CHARS = 1024 * 1024;
 

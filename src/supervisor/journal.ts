@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { TaskSummary, TaskView } from '../control/methods.js';
-import { LIST_ERROR_CHARS, MAX_TASK_RESULT_BYTES, PREVIEW_CHARS, VIEW_INLINE_BYTES, formatBytes } from '../control/task-limits.js';
+import { LIST_ERROR_CHARS, MAX_ERROR_CHARS, MAX_TASK_RESULT_BYTES, PREVIEW_CHARS, VIEW_INLINE_BYTES, formatBytes } from '../control/task-limits.js';
 import { HighWaterMark } from './high-water.js';
 import { copyReadable, isDamage, JournalDamagedError, JournalLossError, moveAside, quickCheck, type JournalRecovery } from './journal-damage.js';
 import { lastTaskSeq, migrate } from './journal-schema.js';
@@ -93,6 +93,10 @@ function toRecord(row: Row): TaskRecord {
     input: JSON.parse(row.input) as unknown,
     result: row.result === null ? null : (JSON.parse(row.result) as unknown),
   });
+}
+
+function clipError(text: string): string {
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}… (${text.length - MAX_ERROR_CHARS} more characters)` : text;
 }
 
 let lastId = '';
@@ -366,7 +370,7 @@ export class SqliteJournal implements TaskStore {
       startInc: fields.start ? 1 : 0,
       final: to === 'done' || to === 'failed' || to === 'cancelled' ? 1 : 0,
       result: fields.resultJson ?? null,
-      error: fields.error ?? null,
+      error: fields.error === undefined || fields.error === null ? null : clipError(fields.error),
     }) as Row | undefined);
     return row ? toRecord(row) : undefined;
   }

@@ -101,7 +101,10 @@ describe('commands that need a running fleet', () => {
     const status = runFleet(['status', '--state-dir', dir.stateDir]);
     // One line, which names the state directory already.
     expect(status).toEqual({ status: 1, stdout: '', stderr: noFleet(dir.stateDir) });
-    expect(runFleet(['status', '--json', '--state-dir', dir.stateDir])).toEqual({ status: 1, stdout: '', stderr: noFleet(dir.stateDir) });
+    // With --json, the same as one JSON object.
+    const json = runFleet(['status', '--json', '--state-dir', dir.stateDir]);
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'CODEX_FLEET_NOT_RUNNING', message: noFleet(dir.stateDir).slice('codex fleet: '.length).trimEnd() } });
   });
 
   it('say the same after the supervisor was killed by SIGKILL (a stale socket and token are left)', async () => {

@@ -15,13 +15,14 @@ import {
   ControlErrorCodes,
   type AgentStatus,
   type FleetStatus,
+  type ListTasks,
   type PruneTasks,
   type ReadTask,
   type Submit,
   type TaskSummary,
   type TaskView,
 } from '../../control/methods.js';
-import { MAX_READ_CHARS, MAX_TASK_INPUT_BYTES, formatBytes } from '../../control/task-limits.js';
+import { MAX_LIST_BYTES, MAX_READ_CHARS, MAX_TASK_INPUT_BYTES, formatBytes } from '../../control/task-limits.js';
 import type { ParamsOf, ResultOf } from '../../protocol/method.js';
 import { ControlServer, type ControlHandlers } from '../../control/server.js';
 import { RpcError } from '../../rpc/errors.js';
@@ -318,8 +319,15 @@ export class Supervisor implements ControlHandlers {
     return this.view(id);
   }
 
-  listTasks(filter: { agent?: string; state?: TaskRecord['state']; limit?: number }): TaskSummary[] {
-    return this.store.summaries(filter);
+  listTasks(filter: { agent?: string; state?: TaskRecord['state']; limit?: number }): ResultOf<typeof ListTasks> {
+    const tasks: TaskSummary[] = [];
+    let bytes = 0;
+    for (const summary of this.store.summaries(filter)) {
+      bytes += Buffer.byteLength(JSON.stringify(summary)) + 1;
+      if (bytes > MAX_LIST_BYTES) return { tasks, truncated: true };
+      tasks.push(summary);
+    }
+    return { tasks };
   }
 
   readTask(params: ParamsOf<typeof ReadTask>): ResultOf<typeof ReadTask> {
