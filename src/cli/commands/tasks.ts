@@ -140,11 +140,12 @@ export function registerTaskCommands(fleet: Command): void {
       throw new CliError(`--state must be one of ${states.join(', ')}, got "${options.state}"`, 2);
     }
     await withFleet(options, async (client) => {
-      const { tasks } = await client.request(ListTasks, {
+      const { tasks, truncated } = await client.request(ListTasks, {
         ...(options.agent ? { agent: options.agent } : {}),
         ...(options.state ? { state: options.state as TaskView['state'] } : {}),
         limit: options.limit,
       });
+      if (truncated) process.stderr.write('codex fleet: note: the list was cut short (it grew too large to send): narrow it with --state, --agent or --limit\n');
       if (options.json) return printJson(tasks);
       if (tasks.length === 0) return void process.stdout.write('no tasks\n');
       const rows = tasks.map((t) => [t.id, t.agent, t.state, String(t.attempts), age(t.created_at), (t.error ?? '').split('\n')[0]!.slice(0, 120)]);
