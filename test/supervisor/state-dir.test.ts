@@ -89,8 +89,8 @@ describe('a state directory removed under a running fleet', () => {
     rmSync(t.dir.stateDir, { recursive: true, force: true });
     await t.fleet.supervisor.done; // it stops by itself
     expect(t.fleet.supervisor.fatal).toBe(
-      `the state directory ${t.dir.stateDir} was removed while the fleet ran: stopping now, since no client can reach it and its ` +
-        'journal is gone or no longer the one in use. Start it again with "codex fleet start"',
+      `the state directory ${t.dir.stateDir} was removed while the fleet ran: stopping now, since no client could reach this fleet ` +
+        'any more. Start it again with "codex fleet start"',
     );
     expect(t.fleet.events.filter((e) => e.type === 'fleet.error').map((e) => e.message)).toEqual([t.fleet.supervisor.fatal]);
     expect(isAlive(pid!)).toBe(false);
@@ -108,7 +108,7 @@ describe('a state directory removed under a running fleet', () => {
     expect(await exited).toBe(1);
     expect(stderr).toBe(
       `codex fleet: The fleet stopped after a fatal error: the state directory ${t.dir.stateDir} was removed while the fleet ran: ` +
-        'stopping now, since no client can reach it and its journal is gone or no longer the one in use. Start it again with "codex fleet start"\n',
+        'stopping now, since no client could reach this fleet any more. Start it again with "codex fleet start"\n',
     );
     await expectNoProcessesLeft(t.dir.agentsDir);
   }, 60_000);

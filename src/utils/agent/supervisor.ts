@@ -170,8 +170,8 @@ export class Supervisor implements ControlHandlers {
         () => (this.control.stillOurs() ? undefined : `the control socket or token in ${this.paths.dir} was removed or replaced`),
         (problem) =>
           this.failFleet(
-            `${problem} while the fleet ran: stopping now, since no client can reach it and its journal is gone or no longer ` +
-              'the one in use. Start it again with "codex fleet start"',
+            `${problem} while the fleet ran: stopping now, since no client could reach this fleet any more. ` +
+              'Start it again with "codex fleet start"',
           ),
       );
       this.events.emit({
