@@ -6,7 +6,8 @@
  *        ↘ errored (it could not start or crashed; the pool decides about a restart)
  *
  * Stopping follows the protocol's kill sequence: cancel the running task, `shutdown`, `exit`, SIGTERM to
- * the worker's process group, SIGKILL. Every timer is unref'd; every pending call is rejected when the
+ * the worker's process group, SIGKILL. After a wall-time cancel the sequence is short: one grace period
+ * for the whole of it, then SIGKILL (`stopQuickly`). Every timer is unref'd; every pending call is rejected when the
  * process exits.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
@@ -293,10 +294,11 @@ export class WorkerHandle {
     const gone = this.exited!;
     const connection = this.connection;
     const polite = (async (): Promise<void> => {
-      if (!connection || connection.closed) return;
-      const answered = await connection.request(Shutdown, {}).then(() => true, () => false);
-      if (answered) await connection.notify(Exit, {}).catch(() => undefined);
-      await gone;
+      if (connection && !connection.closed) {
+        const answered = await connection.request(Shutdown, {}).then(() => true, () => false);
+        if (answered) await connection.notify(Exit, {}).catch(() => undefined);
+      }
+      await gone; // exited by itself within the grace, or not at all
     })();
     const exited = await Promise.race([
       polite.then(() => true),
