@@ -19,29 +19,26 @@ export function jsonWanted(argv: readonly string[]): boolean {
 }
 
 export interface FormattedError {
-  /** Stable string code for programs, e.g. `CODEX_FLEET_CLI`, `SQLITE_CORRUPT`. */
+  /** Stable string code for programs, e.g. `CODEX_FLEET_CLI`, `CODEX_FLEET_JOURNAL_DAMAGED`. */
   readonly code: string;
   /** One line. */
   readonly message: string;
   readonly exitCode: number;
+  /** An error nobody planned for (no code of its own): the message says how to see its stack. */
+  readonly unexpected: boolean;
 }
 
-/** Puts any error into one line a user can read; the name of an unexpected error is kept as a hint. */
-export function describeError(error: unknown): FormattedError {
-  if (error instanceof CliError) return { code: error.code, message: oneLine(error.message), exitCode: error.exitCode };
-  if (error instanceof RpcError) return { code: `RPC_${error.code}`, message: oneLine(error.message), exitCode: 1 };
+/** Puts any error into one line a user can read. */
+export function describeError(error: unknown, debug = false): FormattedError {
+  if (error instanceof CliError) return { code: error.code, message: oneLine(error.message), exitCode: error.exitCode, unexpected: false };
+  if (error instanceof RpcError) return { code: `RPC_${error.code}`, message: oneLine(error.message), exitCode: 1, unexpected: false };
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    const known = typeof code === 'string' ? code : error.name;
-    const expected = typeof code === 'string';
-    const text = oneLine(error.message || error.name);
-    return {
-      code: known,
-      message: expected || error.name === 'Error' ? text : `${text} (${error.name})`,
-      exitCode: 1,
-    };
+    if (typeof code === 'string') return { code, message: oneLine(error.message || error.name), exitCode: 1, unexpected: false };
+    const hint = debug ? error.name : `${error.name}; run again with --debug or CODEX_FLEET_DEBUG=1 for the stack trace`;
+    return { code: error.name, message: `${oneLine(error.message || error.name)} (${hint})`, exitCode: 1, unexpected: true };
   }
-  return { code: 'CODEX_FLEET_UNKNOWN', message: oneLine(String(error)), exitCode: 1 };
+  return { code: 'CODEX_FLEET_UNKNOWN', message: oneLine(String(error)), exitCode: 1, unexpected: true };
 }
 
 /** Newlines folded into " | ", so one error stays one line. */
@@ -56,13 +53,10 @@ function oneLine(text: string): string {
 /** Writes the error the way the user asked for; returns the exit code. */
 export function reportError(error: unknown, argv: readonly string[], write: (text: string) => void, env: NodeJS.ProcessEnv = process.env): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander printed it
-  const formatted = describeError(error);
+  const debug = debugWanted(argv, env);
+  const formatted = describeError(error, debug);
   if (jsonWanted(argv)) write(`${JSON.stringify({ error: { code: formatted.code, message: formatted.message } })}\n`);
   else write(`codex fleet: ${formatted.message}\n`);
-  if (debugWanted(argv, env) && error instanceof Error && error.stack) write(`${error.stack}\n`);
-  else if (describeError(error).code === (error as Error | undefined)?.name && !jsonWanted(argv)) {
-    // An error without a code of ours is unexpected: say how to see where it came from.
-    write('(run again with --debug or CODEX_FLEET_DEBUG=1 for the stack trace)\n');
-  }
+  if (debug && error instanceof Error && error.stack) write(`${error.stack}\n`);
   return formatted.exitCode;
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeError } from '../../src/cli/error-format.js';
 import { repoRoot, runFleet } from '../helpers/cli.js';
 
 let dir: string;
@@ -46,5 +47,16 @@ describe('CLI errors', () => {
     const r = runFleet(['submit', 'echo-bot', '--file', bad, '--state-dir', join(dir, 'state')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^codex fleet: ${bad} is not valid JSON: [^\\n]+\\n$`));
+  });
+});
+
+describe('describeError', () => {
+  it('keeps an unexpected error to one line that says how to see its stack', () => {
+    expect(describeError(new TypeError('cannot read "x"\n  of undefined'))).toEqual({
+      code: 'TypeError',
+      message: 'cannot read "x" | of undefined (TypeError; run again with --debug or CODEX_FLEET_DEBUG=1 for the stack trace)',
+      exitCode: 1,
+      unexpected: true,
+    });
   });
 });
