@@ -136,6 +136,14 @@ export class SqliteJournal implements TaskStore {
     if (waiters.length > WAKE_PER_TURN) setImmediate(() => this.wake(waiters.slice(WAKE_PER_TURN)));
   }
 
+  /**
+   * The database and its group transaction, for the ledger, which keeps its tables in this journal so a
+   * reservation and the task it belongs to reach the disk in the same commit.
+   */
+  shared(): { db: Database.Database; write<T>(fn: () => T): T; durable(): Promise<void> } {
+    return { db: this.db, write: (fn) => this.write(fn), durable: () => this.durable() };
+  }
+
   durable(): Promise<void> {
     if (!this.inGroup) return Promise.resolve();
     return new Promise((resolve, reject) => this.commitWaiters.push({ resolve, reject }));
