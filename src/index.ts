@@ -7,3 +7,12 @@ export { SpecDiagnostic } from './spec/diagnostic.js';
 export { AgentSpecSchema, AGENT_SPEC_SCHEMA_ID, SPEC_DEFAULTS, type AgentSpecInput } from './spec/schema.js';
 export type { AgentSpec, AgentLimits, ExecRule, RestartPolicy, WorkerProgram } from './spec/types.js';
 export { BASE_SYSCALLS, SYSCALL_GROUPS, FORBIDDEN_SYSCALLS, expandSyscalls } from './spec/syscalls/catalog.js';
+export {
+  startModelServer,
+  loadModelScript,
+  ModelScriptError,
+  type ModelServer,
+  type ModelServerOptions,
+  type ModelScriptInput,
+  type LoggedRequest,
+} from './model-server/index.js';

@@ -26,6 +26,11 @@ export class SpecSource {
     } catch (error) {
       return [new SpecDiagnostic(displayPath, 0, 0, '', `Cannot read the file: ${(error as Error).message}`)];
     }
+    return SpecSource.parse(text, path, displayPath);
+  }
+
+  /** Parses YAML (or JSON) text as if read from `path`. */
+  static parse(text: string, path: string, displayPath: string): SpecSource | SpecDiagnostic[] {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     if (doc.errors.length > 0) {
