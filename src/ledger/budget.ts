@@ -10,10 +10,11 @@
  * ```
  */
 import type { BudgetOverride } from './ledger.js';
-import { formatUsd, type Pico } from './money.js';
+import { formatMicroUsd as formatUsd } from '../pricing/money.js';
+import type { Micro } from './ledger.js';
 
 export interface BudgetInForce {
-  readonly budget: Pico;
+  readonly budget: Micro;
   readonly source: 'spec' | 'override';
   /** One sentence for status. */
   readonly why: string;
@@ -21,7 +22,7 @@ export interface BudgetInForce {
   readonly staleOverride: boolean;
 }
 
-export function budgetInForce(specBudget: Pico, override: BudgetOverride | undefined): BudgetInForce {
+export function budgetInForce(specBudget: Micro, override: BudgetOverride | undefined): BudgetInForce {
   if (override === undefined) return { budget: specBudget, source: 'spec', why: 'cost_budget in the agent spec', staleOverride: false };
   if (override.spec_budget !== specBudget) {
     return {

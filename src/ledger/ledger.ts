@@ -9,7 +9,9 @@
  * The supervisor talks to the ledger only through this interface; the local implementation keeps it in
  * the journal (sqlite-ledger.ts). A shared one for several machines can implement the same interface.
  */
-import type { Pico } from './money.js';
+
+/** Whole micro-dollars (1e-6 USD): the unit every charge is made in (see src/pricing). */
+export type Micro = number;
 
 export type EntryState = 'pending' | 'posted' | 'voided' | 'unsettled';
 
@@ -27,9 +29,9 @@ export interface LedgerEntry {
   readonly model: string;
   readonly state: EntryState;
   /** The worst case held while pending. */
-  readonly reserved: Pico;
+  readonly reserved: Micro;
   /** What counts as spent: the reported cost when posted, the whole reservation when unsettled. */
-  readonly charged: Pico;
+  readonly charged: Micro;
   readonly usage: LedgerUsage | null;
   /** The provider reported more than was reserved (recorded as reported). */
   readonly over_reservation: boolean;
@@ -40,9 +42,9 @@ export interface LedgerEntry {
 
 export interface Balance {
   /** Posted and unsettled charges. */
-  readonly spent: Pico;
+  readonly spent: Micro;
   /** Pending reservations. */
-  readonly reserved: Pico;
+  readonly reserved: Micro;
   /** Calls reserved (all states but voided). */
   readonly calls: number;
   readonly input_tokens: number;
@@ -53,16 +55,16 @@ export interface Balance {
 
 export interface BudgetLimit {
   /** The agent's budget in force. */
-  readonly agent: Pico;
+  readonly agent: Micro;
   /** The fleet-wide budget, if configured. */
-  readonly fleet?: Pico;
+  readonly fleet?: Micro;
 }
 
 export interface ReserveRequest {
   readonly agent: string;
   readonly task_id: string | null;
   readonly model: string;
-  readonly amount: Pico;
+  readonly amount: Micro;
   readonly limit: BudgetLimit;
 }
 
@@ -72,10 +74,10 @@ export type ReserveOutcome =
       readonly ok: false;
       /** Which budget is short. */
       readonly scope: 'agent' | 'fleet';
-      readonly budget: Pico;
-      readonly spent: Pico;
-      readonly reserved: Pico;
-      readonly needed: Pico;
+      readonly budget: Micro;
+      readonly spent: Micro;
+      readonly reserved: Micro;
+      readonly needed: Micro;
     };
 
 export interface PostOutcome {
@@ -85,9 +87,9 @@ export interface PostOutcome {
 }
 
 export interface BudgetOverride {
-  readonly budget: Pico;
+  readonly budget: Micro;
   /** The spec's `cost_budget` when the override was written: a changed spec value wins again. */
-  readonly spec_budget: Pico;
+  readonly spec_budget: Micro;
   readonly set_at: number;
 }
 
@@ -105,7 +107,7 @@ export interface Ledger {
    */
   reserve(request: ReserveRequest): ReserveOutcome;
   /** pending → posted at `charge` (the reported usage's cost, possibly above the reservation: flagged). */
-  post(id: string, charge: Pico, usage: LedgerUsage): PostOutcome;
+  post(id: string, charge: Micro, usage: LedgerUsage): PostOutcome;
   /** pending → voided: nothing charged (the provider refused the call). */
   void(id: string, note: string): LedgerEntry | undefined;
   /** pending → unsettled: no usage came back, the whole reservation stays charged. */
@@ -119,6 +121,6 @@ export interface Ledger {
   /** After an unclean stop: reservations left pending are marked unsettled (still charged). */
   recover(): LedgerEntry[];
   budgetOverride(agent: string): BudgetOverride | undefined;
-  setBudgetOverride(agent: string, budget: Pico, specBudget: Pico): void;
+  setBudgetOverride(agent: string, budget: Micro, specBudget: Micro): void;
   clearBudgetOverride(agent: string): void;
 }

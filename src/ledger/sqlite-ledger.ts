@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Balance, BreakdownRow, Breakdown, BudgetOverride, Ledger, LedgerEntry, LedgerUsage, PostOutcome, ReserveOutcome, ReserveRequest } from './ledger.js';
-import type { Pico } from './money.js';
+import type { Micro } from './ledger.js';
 
 /** What the ledger needs of the journal it lives in. */
 export interface SharedJournal {
@@ -69,8 +69,8 @@ function toEntry(row: EntryRow): LedgerEntry {
 }
 
 interface MutableBalance {
-  spent: Pico;
-  reserved: Pico;
+  spent: Micro;
+  reserved: Micro;
   calls: number;
   input_tokens: number;
   output_tokens: number;
@@ -209,7 +209,7 @@ export class SqliteLedger implements Ledger {
   private settle(
     id: string,
     state: 'posted' | 'voided' | 'unsettled',
-    charge: (reserved: Pico) => Pico,
+    charge: (reserved: Micro) => Micro,
     usage: LedgerUsage | null,
     note: string | null,
   ): LedgerEntry | undefined {
@@ -247,7 +247,7 @@ export class SqliteLedger implements Ledger {
     return row ? toEntry(row) : undefined;
   }
 
-  post(id: string, charge: Pico, usage: LedgerUsage): PostOutcome {
+  post(id: string, charge: Micro, usage: LedgerUsage): PostOutcome {
     const entry = this.settle(id, 'posted', () => charge, usage, null);
     if (!entry) throw new Error(`No pending reservation "${id}" in the ledger`);
     return { entry, over_reservation: entry.over_reservation };
@@ -315,7 +315,7 @@ export class SqliteLedger implements Ledger {
     return row === undefined ? undefined : { budget: row.budget, spec_budget: row.spec_budget, set_at: row.set_at };
   }
 
-  setBudgetOverride(agent: string, budget: Pico, specBudget: Pico): void {
+  setBudgetOverride(agent: string, budget: Micro, specBudget: Micro): void {
     this.journal.write(() => this.statements.setOverride.run(agent, budget, specBudget, this.clock()));
   }
 

@@ -1,11 +1,12 @@
 /**
- * The worst case of one model call, the amount the ledger reserves before the call is sent.
+ * The input side of a model call's worst case, the amount the ledger reserves before the call is sent.
  *
  * Input: a tokenizer's count is an estimate, not a bound, so the bound is the UTF-8 size of everything
  * sent (messages, tool calls, tool definitions, the output schema): every token a byte-level BPE
  * tokenizer makes covers at least one byte. On top of that, a fixed allowance per message and per
  * request for the role markers and separators the provider's chat template adds.
- * Output: the output limit, which the gateway always sends, so the provider cannot exceed it.
+ * Output: the output limit, which the gateway always sends, so the provider cannot exceed it. The price
+ * module turns the two bounds into money (`worstCaseMicroUsd`: no cache discount, the dearest rate).
  *
  * @example
  * ```ts
@@ -13,7 +14,6 @@
  * ```
  */
 import type { ModelCompleteParams } from '../protocol/services.js';
-import type { Pico } from './money.js';
 
 /** Tokens the chat template may add per message (role markers, separators, a tool call's framing). */
 export const PER_MESSAGE_OVERHEAD_TOKENS = 16;
@@ -37,16 +37,4 @@ export function inputTokenBound(request: Sent): number {
   if (request.tool_choice !== undefined) bytes += Buffer.byteLength(JSON.stringify(request.tool_choice), 'utf8');
   if (request.response_format !== undefined) bytes += Buffer.byteLength(JSON.stringify(request.response_format), 'utf8');
   return bytes + items * PER_MESSAGE_OVERHEAD_TOKENS + PER_REQUEST_OVERHEAD_TOKENS;
-}
-
-/** Prices in whole pico-dollars per token. */
-export interface TokenPrices {
-  readonly input: Pico;
-  readonly cachedInput: Pico;
-  readonly output: Pico;
-}
-
-/** Worst-case cost: every input token at the full (uncached) price plus the whole output limit. */
-export function worstCaseCost(inputTokens: number, outputLimit: number, prices: TokenPrices): Pico {
-  return inputTokens * prices.input + outputLimit * prices.output;
 }

@@ -10,13 +10,23 @@ import { RpcError } from '../rpc/errors.js';
 import type { AgentSpec } from '../spec/types.js';
 import { GatewayError, type GatewayUsage, type ModelGateway, type Provider } from '../gateway/types.js';
 import type { BudgetLimit, Ledger, LedgerUsage, ReserveOutcome } from '../ledger/ledger.js';
-import { formatUsd, picoToUsd, type Pico } from '../ledger/money.js';
-import { inputTokenBound, worstCaseCost, type TokenPrices } from '../ledger/worst-case.js';
+import { formatMicroUsd as formatUsd, microToUsd as picoToUsd } from '../pricing/money.js';
+import type { Micro } from '../ledger/ledger.js';
+import { inputTokenBound } from '../ledger/worst-case.js';
+import { costMicroUsd, worstCaseMicroUsd, type ModelPrice } from '../pricing/price.js';
 
-/** How the meter prices a model: per-token prices for the bound, and the exact cost of reported usage. */
+/** How the meter prices a model: the most a call within token bounds can cost, and the cost of reported usage. */
 export interface ModelPricing {
-  readonly prices: TokenPrices;
-  cost(usage: GatewayUsage): Pico;
+  worstCase(inputTokens: number, outputTokens: number): Micro;
+  cost(usage: GatewayUsage): Micro;
+}
+
+/** A catalog price (src/pricing) as the meter uses it. */
+export function pricingOf(price: ModelPrice): ModelPricing {
+  return {
+    worstCase: (inputTokens, outputTokens) => worstCaseMicroUsd(price, { inputTokens, outputTokens }),
+    cost: (usage) => costMicroUsd(usage, price),
+  };
 }
 
 /** What a call needs to know about the worker that makes it. */
@@ -38,7 +48,7 @@ export interface MeterDeps {
   provider(agent: AgentSpec): Provider;
   limit(agent: AgentSpec): BudgetLimit;
   /** The agent cannot afford a call now (or just went past its budget): pause it and tell the user. */
-  onShort(agent: AgentSpec, shortfall: Exclude<ReserveOutcome, { ok: true }> | { over: true; spent: Pico; budget: Pico }): void;
+  onShort(agent: AgentSpec, shortfall: Exclude<ReserveOutcome, { ok: true }> | { over: true; spent: Micro; budget: Micro }): void;
 }
 
 export interface CallIo {
@@ -77,7 +87,7 @@ export class ModelMeter {
     }
     const outputLimit = params.max_tokens ?? agent.max_tokens;
     const pricing = this.deps.pricing(agent.model);
-    const amount = worstCaseCost(inputTokenBound(params), outputLimit, pricing.prices);
+    const amount = pricing.worstCase(inputTokenBound(params), outputLimit);
     const id = await this.reserve(caller, amount, io.signal);
     await ledger.durable(); // the reservation is on disk before the call is sent
     let index = 0;
@@ -109,7 +119,7 @@ export class ModelMeter {
         ...(failure.status === undefined ? {} : { status: failure.status }),
       });
     }
-    let cost: Pico;
+    let cost: Micro;
     let usage: Usage;
     if (reply.usage === undefined) {
       const entry = ledger.unsettle(id, 'the provider reported no usage: the whole reservation stays charged');
@@ -135,7 +145,7 @@ export class ModelMeter {
   }
 
   /** Reserves `amount`, waiting (agent paused, clock held) while it does not fit. */
-  private async reserve(caller: Caller, amount: Pico, signal: AbortSignal): Promise<string> {
+  private async reserve(caller: Caller, amount: Micro, signal: AbortSignal): Promise<string> {
     const { agent } = caller;
     const never = this.neverFits(agent, amount);
     if (never !== undefined) throw new RpcError(ErrorCodes.BudgetExceeded, never, { needed_usd: picoToUsd(amount) });
@@ -157,7 +167,7 @@ export class ModelMeter {
     }
   }
 
-  private neverFits(agent: AgentSpec, amount: Pico): string | undefined {
+  private neverFits(agent: AgentSpec, amount: Micro): string | undefined {
     const limit = this.deps.limit(agent);
     if (amount > limit.agent) {
       return (

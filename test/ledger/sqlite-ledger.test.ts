@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteLedger } from '../../src/ledger/sqlite-ledger.js';
-import { usdToPico } from '../../src/ledger/money.js';
+import { usdToMicro as usdToPico } from '../../src/pricing/money.js';
 import { SqliteJournal } from '../../src/supervisor/journal.js';
 
 let dir: string;

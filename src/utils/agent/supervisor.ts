@@ -35,7 +35,7 @@ import { OpenAiGateway } from '../../gateway/openai-gateway.js';
 import type { ModelGateway, Provider } from '../../gateway/types.js';
 import { budgetInForce } from '../../ledger/budget.js';
 import type { BudgetLimit, Ledger } from '../../ledger/ledger.js';
-import { formatUsd, picoToUsd, usdToPico } from '../../ledger/money.js';
+import { formatMicroUsd as formatUsd, microToUsd as picoToUsd, usdToMicro as usdToPico } from '../../pricing/money.js';
 import { SqliteLedger } from '../../ledger/sqlite-ledger.js';
 import { ModelMeter, type MeterDeps, type ModelPricing } from '../../supervisor/model-meter.js';
 import { runNotify } from '../../supervisor/notify.js';
