@@ -7,6 +7,7 @@ import { Supervisor } from '../../utils/agent/supervisor.js';
 import { CliError } from '../errors.js';
 import { addStateDirOption, statePaths, type StateDirOption } from '../fleet-client.js';
 import { packageVersion } from '../version.js';
+import { modelSettings } from '../model-settings.js';
 
 interface StartOptions extends StateDirOption {
   json?: boolean;
@@ -39,6 +40,7 @@ export function registerStartCommand(fleet: Command): void {
     const print = (event: FleetEvent): void => {
       process.stdout.write(`${options.json ? JSON.stringify(event) : formatEvent(event)}\n`);
     };
+    const models = modelSettings(loaded.agents);
     let supervisor: Supervisor;
     try {
       supervisor = await Supervisor.start({
@@ -48,6 +50,7 @@ export function registerStartCommand(fleet: Command): void {
         version: packageVersion(),
         ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
         onEvent: print,
+        models,
       });
     } catch (error) {
       if (error instanceof SupervisorLockedError) throw new CliError(error.message);
