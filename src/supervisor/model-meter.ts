@@ -67,6 +67,14 @@ export class ModelMeter {
     return this.waiting.get(agent)?.length ?? 0;
   }
 
+  /**
+   * A reservation was settled and released what it held: calls waiting behind calls in flight try again
+   * (of every agent: the fleet budget is shared). A call whose agent is paused finds it still short.
+   */
+  private settled(): void {
+    for (const agent of [...this.waiting.keys()]) this.wake(agent);
+  }
+
   /** The agent was resumed (maybe with more budget): waiting calls try again, in order. */
   wake(agent: string): void {
     const queue = this.waiting.get(agent);
@@ -112,6 +120,7 @@ export class ModelMeter {
       const failure = error instanceof GatewayError ? error : new GatewayError(String(error), 'unknown');
       if (failure.charged === 'none') ledger.void(id, failure.message);
       else ledger.unsettle(id, `no usage reported: ${failure.message}`);
+      this.settled();
       await ledger.durable();
       if (io.signal.aborted) throw new RpcError(ErrorCodes.RequestCancelled, 'The model call was cancelled');
       throw new RpcError(ErrorCodes.ModelError, `The model call failed: ${failure.message}`, {
@@ -137,6 +146,7 @@ export class ModelMeter {
         if (balance.spent + balance.reserved > budget) this.deps.onShort(agent, { over: true, spent: balance.spent, budget });
       }
     }
+    this.settled();
     await ledger.durable(); // the charge is on disk before the worker hears of it
     const finish = caller.minor >= 1 || reply.finishReason !== 'tool_calls' ? reply.finishReason : 'stop';
     const result: ModelCompleteResult = { text: reply.text, finish_reason: finish, model: reply.model, usage, cost_usd: picoToUsd(cost) };
@@ -152,9 +162,12 @@ export class ModelMeter {
     for (;;) {
       // Calls queue behind one already waiting, so a small call cannot overtake a big one forever.
       if (!this.waiting.has(agent.name)) {
-        const outcome = this.deps.ledger.reserve({ agent: agent.name, task_id: caller.taskId, model: agent.model, amount, limit: this.deps.limit(agent) });
+        const limit = this.deps.limit(agent);
+        const outcome = this.deps.ledger.reserve({ agent: agent.name, task_id: caller.taskId, model: agent.model, amount, limit });
         if (outcome.ok) return outcome.id;
-        this.deps.onShort(agent, outcome);
+        // Only calls in flight stand in the way: wait for one of them to settle. Otherwise the budget
+        // cannot cover the call even if every call in flight costs nothing: pause the agent.
+        if (outcome.spent + outcome.needed > outcome.budget) this.deps.onShort(agent, outcome);
       }
       const again = this.neverFits(agent, amount);
       if (again !== undefined) throw new RpcError(ErrorCodes.BudgetExceeded, again, { needed_usd: picoToUsd(amount) });

@@ -6,52 +6,10 @@
  */
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { GetTask, Status, Submit, WaitTask, type TaskView } from '../../src/control/methods.js';
-import type { ProviderApi } from '../../src/gateway/types.js';
-import { startModelServer, type ModelServer, type ModelScriptInput } from '../../src/model-server/index.js';
-import { resolvePrice } from '../../src/pricing/index.js';
-import { pricingOf } from '../../src/supervisor/model-meter.js';
-import { Supervisor } from '../../src/utils/agent/supervisor.js';
-import { repoRoot } from '../helpers/cli.js';
-import { connect, fixturesDir, loadAgents, useFleetTest, type FleetDir } from './helpers.js';
-
-const servers: ModelServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-export async function serveModel(script: ModelScriptInput): Promise<ModelServer> {
-  const server = await startModelServer({ script });
-  servers.push(server);
-  return server;
-}
-
-/** `agents/<name>.yaml` on the fixture `<fixture>.mjs` with the given fields (YAML lines). */
-export function writeModelAgent(dir: FleetDir, name: string, fields: Record<string, string | number>, fixture = 'model-call'): void {
-  copyFileSync(join(fixturesDir, `${fixture}.mjs`), join(dir.agentsDir, `${name}.mjs`));
-  const all: Record<string, string | number> = { name, role: 'makes model calls', model: 'gpt-4.1-mini', max_tokens: 100, cost_budget: 1, plugin: `./${name}.mjs`, ...fields };
-  writeFileSync(join(dir.agentsDir, `${name}.yaml`), Object.entries(all).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n');
-}
-
-/** Starts the supervisor with its model calls going to `server` over `api`. */
-export async function startMeteredFleet(t: ReturnType<typeof useFleetTest>, server: ModelServer, api: ProviderApi, extra: { budgetUsd?: number } = {}): Promise<void> {
-  const agents = await loadAgents(t.dir);
-  const events: never[] = [];
-  const supervisor = await Supervisor.start({
-    agents,
-    stateDir: t.dir.stateDir,
-    projectDir: repoRoot,
-    onEvent: (e) => (events as unknown[]).push(e),
-    models: {
-      provider: () => ({ name: 'local', api, baseURL: server.url, apiKey: 'sk-test', maxRetries: 2 }),
-      pricing: (model) => pricingOf(resolvePrice(model)!),
-      ...extra,
-    },
-  });
-  t.fleet = { supervisor, events };
-  t.client = await connect(t.dir);
-}
+import { describe, expect, it } from 'vitest';
+import { Submit, WaitTask, type TaskView } from '../../src/control/methods.js';
+import { fixturesDir, useFleetTest } from './helpers.js';
+import { serveModel, startMeteredFleet, writeModelAgent } from './model-helpers.js';
 
 async function run(t: ReturnType<typeof useFleetTest>, agent: string, input: unknown): Promise<TaskView> {
   const { task } = await t.client!.request(Submit, { agent, input });
@@ -153,4 +111,3 @@ describe('a call that can never be afforded', () => {
   });
 });
 
-export { GetTask, Status };
