@@ -16,3 +16,15 @@ export {
   type ModelScriptInput,
   type LoggedRequest,
 } from './model-server/index.js';
+export {
+  loadFleetConfig,
+  readFleetConfig,
+  FleetConfigError,
+  FleetConfigSchema,
+  priceFor,
+  providerFor,
+  type FleetConfig,
+  type ProviderConfig,
+  type ModelConfig,
+} from './fleet-config/index.js';
+export { resolvePrice, costMicroUsd, costUsd, formatMicroUsd, type ModelPrice, type TokenUsage, type PriceOverride } from './pricing/index.js';

@@ -1,11 +1,17 @@
 /**
- * The generated parts of docs/agent-spec.md: the field table and the syscall lists, made from the
- * schema and the syscall catalog so the reference cannot drift from the code.
+ * The generated parts of docs/agent-spec.md (the field table and the syscall lists) and of
+ * docs/fleet-config.md (its field table), made from the schemas and the syscall catalog so the
+ * references cannot drift from the code.
  */
+import type { TSchema } from '@sinclair/typebox';
 import { AgentSpecSchema, expectedPhrase } from '../spec/schema.js';
 import { BASE_SYSCALLS, FORBIDDEN_SYSCALLS, SYSCALL_GROUPS } from '../spec/syscalls/catalog.js';
 
-type SchemaNode = Record<string, unknown> & { properties?: Record<string, SchemaNode>; items?: SchemaNode };
+type SchemaNode = Record<string, unknown> & {
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  patternProperties?: Record<string, SchemaNode>;
+};
 
 function rows(properties: Record<string, SchemaNode>, required: readonly string[], prefix: string): string[] {
   const out: string[] = [];
@@ -17,12 +23,16 @@ function rows(properties: Record<string, SchemaNode>, required: readonly string[
     out.push(`| \`${field}\` | ${expectedPhrase(node as never) ?? ''} | ${shownDefault} | ${description} |`);
     if (node.properties) out.push(...rows(node.properties, (node['required'] as string[]) ?? [], `${field}.`));
     if (node.items?.properties) out.push(...rows(node.items.properties, (node.items['required'] as string[]) ?? [], `${field}[].`));
+    // A map (e.g. providers by name): its values' fields, under a placeholder for the key.
+    const value = node.patternProperties ? Object.values(node.patternProperties)[0] : undefined;
+    if (value?.properties) out.push(...rows(value.properties, (value['required'] as string[]) ?? [], `${field}.<${key.replace(/s$/, '')}>.`));
   }
   return out;
 }
 
-export function fieldTable(): string {
-  const schema = AgentSpecSchema as unknown as SchemaNode;
+/** The field table of a schema written in the spec's style: the agent spec's unless another is given. */
+export function fieldTable(source: TSchema = AgentSpecSchema): string {
+  const schema = source as unknown as SchemaNode;
   return [
     '| field | value | default | meaning |',
     '| --- | --- | --- | --- |',

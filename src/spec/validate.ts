@@ -94,7 +94,16 @@ export function validateDocument(source: SpecSource, data: unknown, schema: TSch
   for (const error of validate.errors ?? []) {
     // "exactly one of plugin and command" is checked with a clearer message in stage 3.
     if (error.schemaPath.startsWith('#/oneOf') || error.keyword === 'oneOf') continue;
+    // A bad key of a map (e.g. a provider name) is reported once, by its propertyNames error below.
+    if (error.schemaPath.includes('/propertyNames/')) continue;
     const path = pathOf(error);
+    if (error.keyword === 'propertyNames') {
+      const name = String(error.params['propertyName']);
+      const rule = (error.parentSchema as Record<string, unknown> | undefined)?.['propertyNames'];
+      const phrase = expectedPhrase(rule as never) ?? 'a valid name';
+      out.push(source.atKey([...path, name], `"${formatFieldPath(path)}" has a bad name ${JSON.stringify(name)}: it must be ${phrase}`));
+      continue;
+    }
     if (error.keyword === 'additionalProperty' || error.keyword === 'additionalProperties') {
       const field = String(error.params['additionalProperty']);
       const fieldPath = [...path, field];
@@ -123,7 +132,13 @@ export function validateDocument(source: SpecSource, data: unknown, schema: TSch
       out.push(source.at(path, `"${key}" lists ${describeValue((value as unknown[])[i])} twice`));
       continue;
     }
-    const phrase = expectedPhrase(error.parentSchema as never) ?? error.message ?? 'a valid value';
+    // Inside a choice (anyOf), the phrase of the whole choice says more than the branch that failed.
+    const choice = validate.errors?.find((e) => e.keyword === 'anyOf' && e.instancePath === error.instancePath);
+    const phrase =
+      expectedPhrase(choice?.parentSchema as never) ??
+      expectedPhrase(error.parentSchema as never) ??
+      error.message?.replace(/^must be /, '') ??
+      'a valid value';
     out.push(source.at(path, `"${key}" must be ${phrase}, got ${describeValue(value)}`));
   }
   return out;

@@ -1,6 +1,6 @@
 /** `codex fleet serve-model --script FILE`: a local OpenAI-compatible server that answers from a script. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { ModelScriptError, startModelServer, type ModelServer } from '../../model-server/index.js';
+import type { ModelServer } from '../../model-server/index.js';
 import { CliError } from '../errors.js';
 
 interface ServeOptions {
@@ -31,6 +31,8 @@ export function registerServeModelCommand(fleet: Command): void {
         '  $ codex fleet serve-model --script replies.json --log /tmp/model-requests.jsonl',
     )
     .action(async (options: ServeOptions) => {
+      // Loaded here, not at the top: every other command's start-up stays as fast as before.
+      const { ModelScriptError, startModelServer } = await import('../../model-server/index.js');
       let server: ModelServer;
       try {
         server = await startModelServer({
