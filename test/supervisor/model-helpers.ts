@@ -30,7 +30,7 @@ export function writeModelAgent(dir: FleetDir, name: string, fields: Record<stri
 }
 
 /** Starts the supervisor with its model calls going to `server` over `api`. */
-export async function startMeteredFleet(t: FleetTest, server: ModelServer, api: ProviderApi, extra: { budgetUsd?: number } = {}): Promise<void> {
+export async function startMeteredFleet(t: FleetTest, server: ModelServer, api: ProviderApi, extra: { budgetUsd?: number; notify?: readonly string[] } = {}): Promise<void> {
   const agents = await loadAgents(t.dir);
   const events: FleetEvent[] = [];
   const supervisor = await Supervisor.start({

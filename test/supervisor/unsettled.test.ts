@@ -4,7 +4,8 @@
  * that reports more than was reserved is believed, flagged, and stops the agent past its budget.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ControlClient, NoFleetError } from '../../src/control/client.js';
@@ -36,7 +37,8 @@ describe('a call without usage', () => {
     // The input bound of this call is ~130 tokens; the provider claims 2 million ($0.80 at $0.40/M).
     const server = await serveModel({ replies: [{ content: 'ok', usage: { input_tokens: 2_000_000, output_tokens: 1 } }] });
     writeModelAgent(t.dir, 'over', { cost_budget: 0.5 });
-    await startMeteredFleet(t, server, 'chat');
+    const told = join(t.dir.root, 'notified.txt');
+    await startMeteredFleet(t, server, 'chat', { notify: ['/bin/sh', '-c', `printf '%s' "$0" > ${told}`] });
     const { task } = await t.client!.request(Submit, { agent: 'over', input: {} });
     const done = (await t.client!.request(WaitTask, { id: task.id, timeout_s: 60 })).task;
     expect(done.state).toBe('done');
@@ -47,6 +49,10 @@ describe('a call without usage', () => {
     const flagged = db.prepare('SELECT state, over_reservation FROM ledger_entries').all();
     db.close();
     expect(flagged).toEqual([{ state: 'posted', over_reservation: 1 }]);
+    // The notify command got the same message, with the command to continue.
+    await waitFor(() => existsSync(told) && readFileSync(told, 'utf8').length > 0, 'the notify command to run');
+    expect(readFileSync(told, 'utf8')).toBe(`codex fleet: over paused: ${status.reason}`);
+    expect(status.reason).toContain('"codex fleet resume over --budget ');
   });
 });
 

@@ -7,10 +7,10 @@ import { Supervisor } from '../../utils/agent/supervisor.js';
 import { CliError } from '../errors.js';
 import { addStateDirOption, statePaths, type StateDirOption } from '../fleet-client.js';
 import { packageVersion } from '../version.js';
-import { modelSettings } from '../model-settings.js';
 
 interface StartOptions extends StateDirOption {
   json?: boolean;
+  config?: string;
   unsafeNoSandbox?: boolean;
 }
 
@@ -20,6 +20,7 @@ export function registerStartCommand(fleet: Command): void {
     .description('Start the fleet in the foreground: every agent in agents/ as a supervised pool of sandboxed workers.')
     .argument('[paths...]', 'spec files or directories', ['agents'])
     .option('--json', 'print one JSON event per line')
+    .option('--config <file>', 'the fleet config file (default: ./codex-fleet.yaml if it exists)')
     .option('--unsafe-no-sandbox', 'run workers WITHOUT the kernel sandbox (never do this with untrusted plugins)')
     .addHelpText(
       'after',
@@ -40,7 +41,9 @@ export function registerStartCommand(fleet: Command): void {
     const print = (event: FleetEvent): void => {
       process.stdout.write(`${options.json ? JSON.stringify(event) : formatEvent(event)}\n`);
     };
-    const models = modelSettings(loaded.agents);
+    // The price catalog is large: loaded only when a fleet starts.
+    const { loadModelSettings } = await import('../model-settings.js');
+    const models = await loadModelSettings(loaded.agents, options.config);
     let supervisor: Supervisor;
     try {
       supervisor = await Supervisor.start({

@@ -39,6 +39,7 @@ import { formatMicroUsd as formatUsd, microToUsd as picoToUsd, usdToMicro as usd
 import { SqliteLedger } from '../../ledger/sqlite-ledger.js';
 import { ModelMeter, type MeterDeps, type ModelPricing } from '../../supervisor/model-meter.js';
 import { runNotify } from '../../supervisor/notify.js';
+import { builtInProvider } from '../../fleet-config/providers.js';
 
 export interface SupervisorOptions {
   readonly agents: readonly AgentSpec[];
@@ -70,14 +71,11 @@ export interface ModelSettings {
   readonly gateway?: ModelGateway;
 }
 
-/** The default provider: OpenAI itself, or whatever OPENAI_BASE_URL points at. */
+/** The default provider: OpenAI itself, or whatever OPENAI_BASE_URL points at (as codex-fleet.yaml's default). */
 export function defaultProvider(env: NodeJS.ProcessEnv = process.env): Provider {
-  return {
-    name: 'openai',
-    api: 'responses',
-    ...(env['OPENAI_BASE_URL'] ? { baseURL: env['OPENAI_BASE_URL'] } : {}),
-    ...(env['OPENAI_API_KEY'] ? { apiKey: env['OPENAI_API_KEY'] } : {}),
-  };
+  const builtIn = builtInProvider(env);
+  const key = builtIn.api_key_env === undefined ? undefined : env[builtIn.api_key_env];
+  return { name: builtIn.name, api: builtIn.api, baseURL: builtIn.base_url, ...(key ? { apiKey: key } : {}) };
 }
 
 export class Supervisor implements ControlHandlers {
