@@ -76,7 +76,7 @@ class ModelClient {
       max_tokens: request.max_tokens,
       temperature: request.temperature,
       stop: request.stop === undefined ? undefined : [...request.stop],
-      stream: true,
+      stream: request.stream ?? true,
       tools: request.tools === undefined ? undefined : [...request.tools],
       tool_choice: request.tool_choice,
       response_format: request.response_format,

@@ -86,6 +86,8 @@ export type CompletionRequest = (
   readonly max_tokens?: number;
   readonly temperature?: number;
   readonly stop?: readonly string[];
+  /** Default true: deltas arrive as the model writes. False: no deltas, the whole reply at once. */
+  readonly stream?: boolean;
   /** Functions the model may call; its reply then may carry `tool_calls` (finish_reason "tool_calls"). */
   readonly tools?: readonly Tool[];
   /** Whether and which tool the model must call. Default "auto". */
