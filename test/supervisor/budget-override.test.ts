@@ -3,8 +3,8 @@
  * restart, and gives way when the spec's own cost_budget changes. `codex fleet cost` breaks spend down.
  */
 import { describe, expect, it } from 'vitest';
-import { PauseAgent, Submit, WaitTask } from '../../src/control/methods.js';
-import { runFleetAsync, useFleetTest } from './helpers.js';
+import { GetTask, PauseAgent, Submit, WaitTask } from '../../src/control/methods.js';
+import { runFleetAsync, useFleetTest, waitFor } from './helpers.js';
 import { serveModel, startMeteredFleet, writeModelAgent } from './model-helpers.js';
 
 describe('budget overrides', () => {
@@ -50,5 +50,23 @@ describe('budget overrides', () => {
     const status = await t.agentStatus('bot');
     expect(status).toMatchObject({ budget_usd: 0.75, budget_source: 'spec', cost_budget: 0.75 });
     expect(status.budget_why).toContain('changed from $0.500000');
+  });
+
+  it('lets a graceful stop end while a call waits for budget: the task is queued again, nothing failed', { timeout: 120_000 }, async () => {
+    // A call: 10 + 100 tokens = 164 µ$; its worst case ≈ 210 µ$. The second call of the task cannot fit $0.0003.
+    const server = await serveModel({ replies: [{ content: 'ok', usage: { input_tokens: 10, output_tokens: 100 }, times: 'always' }] });
+    writeModelAgent(t.dir, 'waiter', { cost_budget: 0.0003 });
+    await startMeteredFleet(t, server, 'chat');
+    const { task } = await t.client!.request(Submit, { agent: 'waiter', input: { calls: 2 } });
+    await waitFor(async () => (await t.agentStatus('waiter')).waiting_calls === 1, 'the second call to wait for budget');
+    expect(await t.agentStatus('waiter')).toMatchObject({ state: 'paused', running: 1, spent_usd: 0.000164 });
+    t.client!.close();
+    await t.fleet!.supervisor.stop(); // a drain: must not wait for the waiting call forever
+    t.fleet = undefined;
+    await startMeteredFleet(t, server, 'chat');
+    const status = await t.agentStatus('waiter');
+    expect(status).toMatchObject({ state: 'paused', queued: 1, failed: 0, running: 0, spent_usd: 0.000164, calls: 1 });
+    expect((await t.client!.request(GetTask, { id: task.id })).task.state).toBe('queued');
+    expect(server.requests()).toHaveLength(1);
   });
 });

@@ -205,6 +205,7 @@ export class Supervisor implements ControlHandlers {
   /** Pauses an agent that cannot afford its next call; said once per pause. */
   private budgetPause(agent: string, reason: string, data: Record<string, unknown>): void {
     const pool = this.pools.get(agent);
+    if (pool && this.stopping) void pool.stopNow(); // a drain would wait for this call forever
     if (!pool || pool.state === 'paused') return;
     this.store.setPaused(agent, true, reason);
     pool.pause(reason);
@@ -483,7 +484,11 @@ export class Supervisor implements ControlHandlers {
     this.stoppingNow ||= now;
     this.stopping ??= (async () => {
       this.events.emit({ type: 'fleet.stopping', message: now ? 'stopping now: workers are killed, running tasks queued again' : 'stopping: waiting for running tasks to finish' });
-      await Promise.all([...this.pools.values()].map((pool) => (now ? pool.stopNow() : pool.drain())));
+      // A task waiting for budget would never finish a drain: its workers are stopped and its task queued
+      // again for the next start (nothing was spent on the call it waited to make).
+      await Promise.all(
+        [...this.pools.values()].map((pool) => (now || this.meter.waitingCalls(pool.spec.name) > 0 ? pool.stopNow() : pool.drain())),
+      );
       await this.control.close();
       for (const [id, waiting] of this.waiters) {
         const task = this.store.get(id);
