@@ -119,7 +119,9 @@ export const FleetEventSchema = Type.Object(
     time: Type.Integer({ description: 'Milliseconds since the epoch.' }),
     type: Type.String({
       description:
-        'fleet.started, fleet.stopping, fleet.stopped, fleet.error, agent.state, worker.state, worker.exit, task.queued, ' +
+        'fleet.started, fleet.stopping, fleet.stopped, fleet.error, agent.state, agent.budget (paused for budget, with ' +
+        'the numbers and the command to continue; or a budget set by agents/resume), ledger.unsettled (a call found in ' +
+        'flight after a crash: fully charged), worker.state, worker.exit, task.queued, ' +
         'task.started, task.progress, task.done, task.failed, task.retry, task.cancelled, log.',
     }),
     agent: Type.Optional(Type.String()),

@@ -7,7 +7,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Submit, WaitTask, type TaskView } from '../../src/control/methods.js';
+import { Status, Submit, WaitTask, type TaskView } from '../../src/control/methods.js';
 import { fixturesDir, useFleetTest } from './helpers.js';
 import { serveModel, startMeteredFleet, writeModelAgent } from './model-helpers.js';
 
@@ -49,6 +49,14 @@ describe.each(['chat', 'responses'] as const)('model calls on the %s API', (api)
     const status = await t.agentStatus('spender');
     expect(status).toMatchObject({ spent_usd: 0.00216, reserved_usd: 0, calls: 2, unsettled_calls: 0, input_tokens: 2000, output_tokens: 1000, budget_usd: 1, budget_source: 'spec' });
     expect(server.requests().map((r) => r.stream)).toEqual([true, true]);
+    expect((await t.client!.request(Status, {})).totals).toEqual({
+      spent_usd: 0.00216,
+      reserved_usd: 0,
+      budget_usd: null,
+      calls: 2,
+      input_tokens: 2000,
+      output_tokens: 1000,
+    });
   });
 
   it('round-trip tool calls to a worker that speaks 1.1', async () => {
