@@ -153,3 +153,23 @@ describe('script files', () => {
     ]);
   });
 });
+
+describe('concurrent requests', () => {
+  test('100 calls at once each get an answer and one log entry with the usage sent', async () => {
+    const { client, server } = await serve({
+      replies: [{ content: 'ok', usage: { input_tokens: 10, cached_input_tokens: 2, output_tokens: 3 }, times: 'always' }],
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        i % 2 === 0
+          ? client.chat.completions.create(user(`call ${i}`)).then((c) => c.usage?.prompt_tokens)
+          : client.responses.create({ model: 'gpt-4.1-mini', input: `call ${i}` }).then((r) => r.usage?.input_tokens),
+      ),
+    );
+    expect(answers).toEqual(Array.from({ length: 100 }, () => 10));
+    const logged = server.requests();
+    expect(logged).toHaveLength(100);
+    expect(new Set(logged.map((r) => r.seq)).size).toBe(100);
+    expect(logged.reduce((n, r) => n + (r.usage?.output_tokens ?? 0), 0)).toBe(300);
+  });
+});
