@@ -46,7 +46,7 @@ export function spec(overrides: Partial<AgentSpec> = {}): AgentSpec {
     allowed_syscalls: [],
     worker: { kind: 'plugin', plugin: './plugin.js', pluginPath: join(here, 'fixtures', 'plugin.js') },
     concurrency: 1,
-    limits: { max_turns: 1, wall_time_s: 60, retries: 0, memory_mb: 512 },
+    limits: { max_turns: 1, wall_time_s: 60, retries: 0, memory_mb: 512, threads: 512, disk_mb: 1024 },
     exec: [],
     restart: { max_restarts: 0, window_s: 60 },
     file: join(here, 'fixtures', 'test-bot.yaml'),

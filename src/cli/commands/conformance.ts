@@ -6,14 +6,16 @@ import type { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSandboxedSpawn } from '../../sandbox/launcher.js';
+import type { SandboxIdentity } from '../../sandbox/identity.js';
+import { buildSandboxedSpawn, LauncherMissingError, SandboxReachError } from '../../sandbox/launcher.js';
 import { compilePolicy } from '../../sandbox/policy.js';
 import { loadAgentSpecs } from '../../spec/load.js';
 import { workerArgv } from '../../supervisor/worker-program.js';
 import { CliError } from '../errors.js';
+import { addSandboxUserOption, sandboxIdentity } from '../sandbox-user.js';
 
 /** The kit against an agent's worker program, launched exactly as the supervisor launches it. */
-async function runUnderSandbox(name: string, agentsDir: string, stepMs: number): Promise<void> {
+async function runUnderSandbox(name: string, agentsDir: string, stepMs: number, identity: SandboxIdentity | undefined): Promise<void> {
   const { agents, diagnostics } = await loadAgentSpecs([agentsDir]);
   if (diagnostics.length > 0) {
     throw new CliError(`Invalid agent specs (run "codex fleet validate ${agentsDir}"):\n${diagnostics.map(String).join('\n')}`);
@@ -22,7 +24,14 @@ async function runUnderSandbox(name: string, agentsDir: string, stepMs: number):
   if (!agent) throw new CliError(`No agent "${name}" in ${agentsDir}: known agents are ${agents.map((a) => `"${a.name}"`).join(', ') || 'none'}`);
   const slot = mkdtempSync(join(tmpdir(), `codex-fleet-conformance-${name}-`));
   try {
-    const launch = buildSandboxedSpawn(compilePolicy(agent, { kind: 'worker', slotDir: slot }), workerArgv(agent));
+    const policy = compilePolicy(agent, { kind: 'worker', slotDir: slot, ...(identity !== undefined ? { identity } : {}) });
+    let launch;
+    try {
+      launch = buildSandboxedSpawn(policy, workerArgv(agent), identity !== undefined ? { nproc: policy.threads } : {});
+    } catch (error) {
+      if (error instanceof LauncherMissingError || error instanceof SandboxReachError) throw new CliError(error.message);
+      throw error;
+    }
     const { runConformance } = await import('../../conformance/kit.js');
     process.stdout.write(`running ${agent.name}'s worker under its sandbox (workspace ${slot})\n`);
     const report = await runConformance({
@@ -39,13 +48,14 @@ async function runUnderSandbox(name: string, agentsDir: string, stepMs: number):
 }
 
 export function registerConformanceCommand(fleet: Command): void {
-  fleet
+  const command = fleet
     .command('conformance')
     .description('Check that a worker program speaks the worker protocol (docs/protocol.md) correctly.')
     .argument('[command...]', 'the worker program and its arguments, after "--"')
     .option('--agent <name>', "run that agent's worker command under that agent's sandbox (needs the sandbox launcher)")
     .option('--agents-dir <dir>', 'with --agent: where the agent specs are', 'agents')
-    .option('--step-timeout <ms>', 'time each step may take, in ms', '10000')
+    .option('--step-timeout <ms>', 'time each step may take, in ms', '10000');
+  addSandboxUserOption(command)
     .addHelpText(
       'after',
       '\nPrints one PASS/FAIL line per check and a summary. Exit status: 0 if every check passed, 1 otherwise.\n' +
@@ -55,14 +65,14 @@ export function registerConformanceCommand(fleet: Command): void {
         '  $ codex fleet conformance -- /usr/bin/python3 examples/python-worker/worker.py\n' +
         '  $ codex fleet conformance --agent python-worker --agents-dir examples/python-worker/agents',
     )
-    .action(async (command: string[], options: { agent?: string; agentsDir: string; stepTimeout: string }) => {
+    .action(async (command: string[], options: { agent?: string; agentsDir: string; stepTimeout: string; sandboxUser?: string }) => {
       const stepMs = Number(options.stepTimeout);
       if (!Number.isFinite(stepMs) || stepMs <= 0) {
         throw new CliError(`Invalid --step-timeout "${options.stepTimeout}": expected a number of milliseconds > 0`, 2);
       }
       if (options.agent !== undefined) {
         if (command.length > 0) throw new CliError('Give either --agent NAME or a command after "--", not both', 2);
-        await runUnderSandbox(options.agent, options.agentsDir, stepMs);
+        await runUnderSandbox(options.agent, options.agentsDir, stepMs, sandboxIdentity(options));
         return;
       }
       if (command.length === 0) {

@@ -13,11 +13,14 @@ import { loadAgentSpecs } from '../../spec/load.js';
 import type { AgentSpec } from '../../spec/types.js';
 import { checkPolicy, probeKernel, refusalMessage, type KernelReport } from '../../sandbox/check.js';
 import { sandboxEnv } from '../../sandbox/env.js';
-import { buildSandboxedSpawn, LauncherMissingError } from '../../sandbox/launcher.js';
+import { FleetCgroup } from '../../sandbox/cgroup.js';
+import type { SandboxIdentity } from '../../sandbox/identity.js';
+import { buildSandboxedSpawn, LauncherMissingError, SandboxReachError } from '../../sandbox/launcher.js';
 import { compilePolicy, SandboxPolicyError, type SandboxKind } from '../../sandbox/policy.js';
 import { CliError } from '../errors.js';
+import { addSandboxUserOption, sandboxIdentity, type SandboxUserOption } from '../sandbox-user.js';
 
-interface SandboxOptions {
+interface SandboxOptions extends SandboxUserOption {
   check?: boolean;
   agent?: string;
   agentsDir: string;
@@ -50,11 +53,12 @@ async function loadAgents(dir: string): Promise<readonly AgentSpec[]> {
   return result.agents;
 }
 
-function compile(agent: AgentSpec, kind: SandboxKind, slotDir: string, program?: readonly string[]) {
+function compile(agent: AgentSpec, kind: SandboxKind, slotDir: string, program?: readonly string[], identity?: SandboxIdentity) {
   try {
     return compilePolicy(agent, {
       kind,
       slotDir,
+      ...(identity !== undefined ? { identity } : {}),
       ...(program !== undefined ? { program, path: sandboxEnv({ kind, slotDir, agent: agent.name }).PATH! } : {}),
     });
   } catch (error) {
@@ -107,20 +111,28 @@ async function runUnder(agentName: string, command: readonly string[], options: 
       `No agent "${agentName}" in ${options.agentsDir}: known agents are ${agents.map((a) => `"${a.name}"`).join(', ') || 'none'}`,
     );
   }
+  const identity = sandboxIdentity(options);
   const temporary = options.workspace === undefined;
   const workspace = temporary ? mkdtempSync(join(tmpdir(), 'codex-fleet-sandbox-')) : resolve(options.workspace!);
   if (!temporary) mkdirSync(workspace, { recursive: true });
   const kind: SandboxKind = options.commandPolicy === true ? 'command' : 'worker';
-  const policy = compile(agent, kind, workspace, command);
+  const policy = compile(agent, kind, workspace, command, identity);
   const override = parseOverride(options.landlockAbiOverride);
+  // Threads and processes: a pids cgroup of its own where one can be had, else RLIMIT_NPROC of the
+  // sandbox user (which counts every process of that uid on the machine).
+  const cgroups = FleetCgroup.open(`sandbox-${process.pid}`);
+  const cgroup = cgroups?.create(kind, policy.threads);
   let spawnSpec;
   try {
     spawnSpec = buildSandboxedSpawn(policy, command, {
       cwd: workspace,
       ...(override !== undefined ? { landlockAbiOverride: override } : {}),
+      ...(cgroup !== undefined ? { cgroup } : identity !== undefined ? { nproc: policy.threads } : {}),
     });
   } catch (error) {
-    if (error instanceof LauncherMissingError) throw new CliError(error.message);
+    cgroups?.close();
+    if (temporary) rmSync(workspace, { recursive: true, force: true });
+    if (error instanceof LauncherMissingError || error instanceof SandboxReachError) throw new CliError(error.message);
     throw error;
   }
   if (temporary) process.stderr.write(`codex fleet: workspace ${workspace} (removed afterwards; --workspace DIR to keep one)\n`);
@@ -133,13 +145,14 @@ async function runUnder(agentName: string, command: readonly string[], options: 
     child.on('exit', (code, signal) => done(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
   }).finally(() => {
     for (const [s, h] of handlers) process.off(s, h);
+    cgroups?.close();
     if (temporary) rmSync(workspace, { recursive: true, force: true });
   });
   process.exitCode = status;
 }
 
 export function registerSandboxCommand(fleet: Command): void {
-  fleet
+  const command = fleet
     .command('sandbox')
     .description("Check the kernel's sandbox support, or run a command under an agent's sandbox policy.")
     .argument('[args...]', 'with --check: the agents directory; with --agent: the command to run (after --)')
@@ -148,7 +161,8 @@ export function registerSandboxCommand(fleet: Command): void {
     .option('--agents-dir <dir>', 'directory of agent specs', 'agents')
     .option('--workspace <dir>', 'the slot directory: the only place the command may write (default: a temporary one)')
     .option('--command-policy', "use the exec service's command policy (processes and Unix sockets, no network)")
-    .option('--landlock-abi-override <n>', 'make the launcher see at most this Landlock ABI (to test the refusal path)')
+    .option('--landlock-abi-override <n>', 'make the launcher see at most this Landlock ABI (to test the refusal path)');
+  addSandboxUserOption(command)
     .addHelpText(
       'after',
       '\nExit status: --check exits 1 if a policy cannot be enforced (with what to do); --agent passes the\n' +
@@ -158,7 +172,9 @@ export function registerSandboxCommand(fleet: Command): void {
         '  $ codex fleet sandbox --check examples/echo-bot/agents\n' +
         '  $ codex fleet sandbox --agent patch-bot -- node -e "require(\'child_process\').execSync(\'id\')"   # EPERM\n' +
         '  $ codex fleet sandbox --agent patch-bot --workspace /tmp/slot -- node -e "require(\'fs\').writeFileSync(\'x\', \'y\')"\n' +
-        '  $ codex fleet sandbox --agent patch-bot --command-policy --workspace /tmp/slot -- npm test',
+        '  $ codex fleet sandbox --agent patch-bot --command-policy --workspace /tmp/slot -- npm test\n\n' +
+        'As root, the command runs as --sandbox-user (default 65534:65534), the workspace is given to that user,\n' +
+        'and the command and everything it reads must be readable by that user.',
     )
     .action(async (args: string[], options: SandboxOptions) => {
       if (options.check === true && options.agent !== undefined) throw new CliError('Use either --check or --agent, not both', 2);

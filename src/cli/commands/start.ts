@@ -1,16 +1,21 @@
 /** `codex fleet start`: runs the supervisor in the foreground. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadAgentSpecs } from '../../spec/load.js';
+import { SandboxUserError } from '../../sandbox/identity.js';
+import { SlotRootError } from '../../supervisor/fleet-sandbox.js';
 import { SupervisorLockedError } from '../../supervisor/lock.js';
 import { formatEvent, type FleetEvent } from '../../supervisor/events.js';
 import { Supervisor } from '../../utils/agent/supervisor.js';
 import { CliError } from '../errors.js';
 import { addStateDirOption, statePaths, type StateDirOption } from '../fleet-client.js';
+import { addSandboxUserOption, sandboxIdentity, type SandboxUserOption } from '../sandbox-user.js';
 import { packageVersion } from '../version.js';
 
-interface StartOptions extends StateDirOption {
+interface StartOptions extends StateDirOption, SandboxUserOption {
   json?: boolean;
   unsafeNoSandbox?: boolean;
+  slotRoot?: string;
 }
 
 export function registerStartCommand(fleet: Command): void {
@@ -20,6 +25,10 @@ export function registerStartCommand(fleet: Command): void {
     .argument('[paths...]', 'spec files or directories', ['agents'])
     .option('--json', 'print one JSON event per line')
     .option('--unsafe-no-sandbox', 'run workers WITHOUT the kernel sandbox (never do this with untrusted plugins)')
+    .option(
+      '--slot-root <dir>',
+      'when run as root: where worker slots live, reachable by the sandbox user (default: $CODEX_FLEET_SLOT_ROOT, else /var/tmp/codex-fleet-slots/<state dir>-<hash>)',
+    )
     .addHelpText(
       'after',
       '\nThe fleet runs until "codex fleet stop" or Ctrl-C (drains running tasks; a second Ctrl-C stops at once).\n' +
@@ -27,7 +36,9 @@ export function registerStartCommand(fleet: Command): void {
         'Examples:\n  $ codex fleet start\n  $ codex fleet start --json > fleet.log\n' +
         '  $ codex fleet start examples/echo-bot/agents --state-dir /tmp/fleet',
     );
-  addStateDirOption(command).action(async (paths: string[], options: StartOptions) => {
+  addSandboxUserOption(addStateDirOption(command)).action(async (paths: string[], options: StartOptions) => {
+    const identity = sandboxIdentity(options);
+    const slotRoot = options.slotRoot ?? process.env['CODEX_FLEET_SLOT_ROOT'];
     const loaded = await loadAgentSpecs(paths);
     if (loaded.diagnostics.length > 0) {
       for (const d of loaded.diagnostics) process.stderr.write(`${d.toString()}\n`);
@@ -47,10 +58,12 @@ export function registerStartCommand(fleet: Command): void {
         projectDir: process.cwd(),
         version: packageVersion(),
         ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
+        ...(identity !== undefined ? { sandboxUser: identity } : {}),
+        ...(slotRoot ? { slotRoot: resolve(slotRoot) } : {}),
         onEvent: print,
       });
     } catch (error) {
-      if (error instanceof SupervisorLockedError) throw new CliError(error.message);
+      if (error instanceof SupervisorLockedError || error instanceof SlotRootError || error instanceof SandboxUserError) throw new CliError(error.message);
       throw error;
     }
     let signals = 0;
