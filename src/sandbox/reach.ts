@@ -17,6 +17,24 @@ import type { SandboxPolicy } from './policy.js';
 /** Granted paths that are the kernel's, not files anyone owns. */
 const KERNEL_PATHS = /^\/(proc|dev|sys)(\/|$)/;
 
+/**
+ * Answers for granted paths, kept briefly: a fleet starts a hundred workers of one agent within a
+ * second, all granted the same runtime paths, and each check is a stat per ancestor.
+ */
+const recent = new Map<string, { at: number; why: string | undefined }>();
+const RECENT_MS = 2000;
+
+function cachedReason(path: string, id: SandboxIdentity, exec: boolean): string | undefined {
+  const key = `${id.uid}:${id.gid}:${exec ? 'x' : 'r'}:${path}`;
+  const now = Date.now();
+  const hit = recent.get(key);
+  if (hit !== undefined && now - hit.at < RECENT_MS) return hit.why;
+  const why = unreachableReason(path, id, exec);
+  if (recent.size > 10_000) recent.clear();
+  recent.set(key, { at: now, why });
+  return why;
+}
+
 /** One sentence per path the sandbox user cannot reach; empty when all is well. */
 export function reachProblems(policy: SandboxPolicy): string[] {
   const id = policy.identity;
@@ -30,11 +48,11 @@ export function reachProblems(policy: SandboxPolicy): string[] {
   }
   for (const path of policy.read) {
     if (KERNEL_PATHS.test(path)) continue;
-    const why = unreachableReason(path, id);
+    const why = cachedReason(path, id, false);
     if (why !== undefined) problems.push(why);
   }
   for (const path of policy.exec) {
-    const why = unreachableReason(path, id, true);
+    const why = cachedReason(path, id, true);
     if (why !== undefined) problems.push(why);
   }
   return problems;
