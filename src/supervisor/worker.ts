@@ -152,6 +152,9 @@ export class WorkerHandle {
       cwd: how.cwd,
       env: { ...how.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      // The launcher gives a sandboxed worker its own process group; an unsandboxed one gets it here, so
+      // signals and the next supervisor's sweep of leftovers (leftovers.ts) reach what it started.
+      detached: !how.sandboxed,
     });
     this.child = child;
     lowerPriority(child.pid);
