@@ -52,9 +52,9 @@ enum {
   EXIT_USAGE = 111,        /* bad command line or policy */
   EXIT_LANDLOCK_MISSING = 112, /* Landlock absent or its ABI lower than the policy requires */
   EXIT_PARENT_GONE = 113,  /* the parent died before the sandbox was in place */
-  EXIT_CAPS = 114,         /* dropping capabilities failed */
+  EXIT_CAPS = 114,         /* dropping capabilities, or switching to the sandbox user, failed */
   EXIT_PRCTL = 115,        /* no_new_privs, parent-death signal, subreaper or securebits failed */
-  EXIT_RLIMIT = 116,       /* setting a resource limit failed */
+  EXIT_RLIMIT = 116,       /* setting a resource limit, or joining the pids cgroup, failed */
   EXIT_PROCESS = 117,      /* process group or closing inherited descriptors failed */
   EXIT_LANDLOCK = 118,     /* building or enforcing the Landlock ruleset failed (incl. a policy path) */
   EXIT_SECCOMP = 119,      /* building or installing the seccomp filter failed */
