@@ -3,7 +3,7 @@
  * start` in one process and the other commands in others, with the default state directory.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,12 +17,13 @@ let supervisor: ChildProcess | undefined;
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'cf-e2e-'));
+  chmodSync(root, 0o711); // as root, workers run as an unprivileged user that passes through to its slot
   project = join(root, 'my-project');
   mkdirSync(project);
   spawnSync('git', ['init', '-q', project]);
   cpSync(join(repoRoot, 'examples/echo-bot'), join(project, 'echo-bot'), { recursive: true });
   mkdirSync(join(project, 'src'));
-  env = { ...process.env, XDG_STATE_HOME: join(root, 'state'), CODEX_FLEET_STATE_DIR: '' };
+  env = { ...process.env, XDG_STATE_HOME: join(root, 'state'), CODEX_FLEET_STATE_DIR: '', CODEX_FLEET_SLOT_ROOT: join(root, 'slots') };
   supervisor = undefined;
 });
 

@@ -149,7 +149,7 @@ export class Supervisor implements ControlHandlers {
       }
       for (const [name, pool] of this.pools) {
         const prepared = this.prepared.get(name);
-        const refusal = prepared?.refusal ?? (kernel === undefined ? undefined : this.sandboxRefusal(prepared?.spec ?? pool.spec, kernel));
+        const refusal = (kernel === undefined ? undefined : this.sandboxRefusal(prepared?.spec ?? pool.spec, kernel)) ?? prepared?.refusal;
         if (refusal) pool.refuse(refusal);
         else pool.start(paused.get(name));
       }
