@@ -7,7 +7,7 @@
  * Who sets it: `--sandbox-user UID[:GID]` on `start`, `sandbox` and `conformance`, or the supervisor's
  * `sandboxUser` option. A user that is not root runs sandboxed code as itself.
  */
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, rmSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** "nobody"/"nogroup" on most distributions. */
@@ -108,7 +108,7 @@ export function unreachableReason(path: string, id: SandboxIdentity, exec = fals
 /**
  * Creates `dir` if needed and makes it belong to `id`, mode 0700, without ever following a symlink: the
  * directory may sit inside a slot the sandbox user controls, where `dir` could have been replaced by a
- * link to a file root cares about. A non-directory found in its place is an error.
+ * link to a file root cares about. A non-directory found in its place is removed (not followed) first.
  */
 export function ensureOwnedDir(dir: string, id: SandboxIdentity | undefined): void {
   try {
@@ -122,8 +122,12 @@ export function ensureOwnedDir(dir: string, id: SandboxIdentity | undefined): vo
     }
   }
   if (id === undefined) return;
-  const st = lstatSync(dir);
-  if (!st.isDirectory()) throw new Error(`Expected a directory at ${dir}, found ${st.isSymbolicLink() ? 'a symlink' : 'another kind of file'}: remove it`);
+  if (!lstatSync(dir).isDirectory()) {
+    // Something the sandbox user put in place of the directory (e.g. a link to a file root cares about):
+    // removed, never followed, and the directory made afresh.
+    rmSync(dir, { force: true });
+    mkdirSync(dir, { mode: 0o700 });
+  }
   const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   try {
     const opened = fstatSync(fd);

@@ -5,7 +5,7 @@
  * file it can read (and of the Node binary itself), and reports its uid, groups and capabilities.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSandboxUser, resolveSandboxIdentity } from '../../src/sandbox/identity.js';
@@ -140,5 +140,19 @@ describe('--sandbox-user', () => {
     );
     const clean = compilePolicy(spec(), { kind: 'worker', slotDir: tempDir('cf-slot-'), extraRead: [victimDir] });
     expect(ownershipMessage(clean)).toBeUndefined();
+  });
+});
+
+describe('the slot as the sandbox user left it', () => {
+  it('a symlink planted in place of .home is removed, never followed: its target keeps its owner', async () => {
+    const slotDir = tempDir('cf-slot-');
+    const p = compilePolicy(spec(), { kind: 'worker', slotDir, program: [escape] });
+    expect((await runUnder(p, [escape, 'ids'])).stdout.trim()).toBe('65534 65534 0');
+    rmSync(join(slotDir, '.home'), { recursive: true });
+    symlinkSync(victimDir, join(slotDir, '.home'));
+    expect((await runUnder(p, [escape, 'ids'])).stdout.trim()).toBe('65534 65534 0');
+    expect(lstatSync(join(slotDir, '.home')).isDirectory()).toBe(true);
+    expect(statSync(victimDir).uid).toBe(0);
+    expect(statSync(victim).uid).toBe(0);
   });
 });
