@@ -85,10 +85,10 @@ export class FleetSandbox {
 
   constructor(private readonly options: FleetSandboxOptions) {
     this.identity = options.unsafeNoSandbox ? undefined : resolveSandboxIdentity(options.sandboxUser);
-    const key = `${basename(options.paths.dir) || 'fleet'}-${createHash('sha256').update(options.paths.dir).digest('hex').slice(0, 8)}`;
+    const key = fleetKey(options.paths.dir);
     this.slotsDir = this.identity === undefined ? options.paths.slots : (options.slotRoot ?? join(SHARED_SLOT_BASE, key));
     this.record = new ProcessRecord(join(options.paths.dir, 'processes'));
-    this.cgroup = options.unsafeNoSandbox ? undefined : FleetCgroup.open(key.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    this.cgroup = options.unsafeNoSandbox ? undefined : FleetCgroup.open(key);
     const total = options.agents.reduce((sum, a) => sum + a.concurrency * a.limits.threads, 0);
     this.nproc = this.cgroup === undefined && this.identity !== undefined ? total + NPROC_SLACK : undefined;
   }
@@ -186,6 +186,12 @@ export class FleetSandbox {
   close(): void {
     this.cgroup?.close();
   }
+}
+
+/** The name of a state directory's slot folder and pids cgroup: its base name and a hash of its path. */
+export function fleetKey(stateDir: string): string {
+  const name = (basename(stateDir) || 'fleet').replace(/[^A-Za-z0-9_.-]/g, '_');
+  return `${name}-${createHash('sha256').update(stateDir).digest('hex').slice(0, 8)}`;
 }
 
 /** Removes everything inside `dir` (symlinks are removed, never followed). */

@@ -12,6 +12,8 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import { Status, type AgentStatus } from '../../src/control/methods.js';
 import { ControlClient } from '../../src/control/client.js';
 import type { FleetEvent } from '../../src/supervisor/events.js';
+import { FleetCgroup } from '../../src/sandbox/cgroup.js';
+import { fleetKey } from '../../src/supervisor/fleet-sandbox.js';
 import { StatePaths } from '../../src/supervisor/state-dir.js';
 import { loadAgentSpecs } from '../../src/spec/load.js';
 import type { AgentSpec } from '../../src/spec/types.js';
@@ -151,6 +153,7 @@ export function isAlive(pid: number): boolean {
 
 export function removeFleetDir(dir: FleetDir): void {
   rmSync(dir.root, { recursive: true, force: true });
+  FleetCgroup.open(fleetKey(dir.stateDir))?.close(); // a fleet killed with SIGKILL leaves its (empty) pids cgroup
 }
 
 /** The pids of an agent's live workers, from the fleet's events (the last `ready` of each slot). */
