@@ -18,9 +18,9 @@
  * Last line: JSON {workers, spawn_all_ms, tasks_per_s, loop_lag_p99_ms, supervisor_rss_mb, durable_submits_per_s}.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,8 @@ async function supervisorMain(agentsDir: string, stateDir: string): Promise<void
     agents: loaded.agents,
     stateDir,
     projectDir: process.cwd(),
+    // As root, slots live where the sandbox user can reach them: here, beside the state directory.
+    slotRoot: join(dirname(stateDir), 'slots'),
     onEvent: (event) => {
       if (event.type === 'worker.exit' && !announced) say({ type: 'error', message: event.message });
       if (event.type !== 'worker.state' || event.data?.['state'] !== 'ready' || announced) return;
@@ -107,6 +109,7 @@ async function submitMany(clients: ControlClient[], agents: string[], count: num
 
 async function driverMain(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'cf-bench-fleet-'));
+  chmodSync(root, 0o711); // as root, workers run as an unprivileged user that passes through to its slot
   const agentsDir = join(root, 'agents');
   const stateDir = join(root, 'state');
   mkdirSync(agentsDir);

@@ -40,10 +40,13 @@
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
 
+#include "identity.h"
 #include "landlock_compat.h"
 #include "notify.h"
 #include "refused-syscalls.h"
 #include "pidns.h"
+#include "prctl_filter.h"
+#include "resource_limits.h"
 
 #define LAUNCHER_VERSION 1
 
@@ -52,9 +55,9 @@ enum {
   EXIT_USAGE = 111,        /* bad command line or policy */
   EXIT_LANDLOCK_MISSING = 112, /* Landlock absent or its ABI lower than the policy requires */
   EXIT_PARENT_GONE = 113,  /* the parent died before the sandbox was in place */
-  EXIT_CAPS = 114,         /* dropping capabilities failed */
+  EXIT_CAPS = 114,         /* dropping capabilities, or switching to the sandbox user, failed */
   EXIT_PRCTL = 115,        /* no_new_privs, parent-death signal, subreaper or securebits failed */
-  EXIT_RLIMIT = 116,       /* setting a resource limit failed */
+  EXIT_RLIMIT = 116,       /* setting a resource limit, or joining the pids cgroup, failed */
   EXIT_PROCESS = 117,      /* process group or closing inherited descriptors failed */
   EXIT_LANDLOCK = 118,     /* building or enforcing the Landlock ruleset failed (incl. a policy path) */
   EXIT_SECCOMP = 119,      /* building or installing the seccomp filter failed */
@@ -66,6 +69,7 @@ enum {
 };
 
 #define MAX_PATHS 256
+#define DEFAULT_SANDBOX_ID 65534 /* "nobody"/"nogroup" on most distributions */
 #define NR_LIMIT 512 /* x86_64 syscall numbers stay below this; the bitmap covers [0, NR_LIMIT) */
 #define NR_WORDS (NR_LIMIT / 32)
 
@@ -83,6 +87,10 @@ struct policy {
   int have_allow;
   long long rlimit_data;   /* bytes; -1 = unchanged */
   long long rlimit_nofile; /* -1 = unchanged */
+  long long rlimit_fsize;  /* bytes; -1 = unchanged */
+  long long rlimit_nproc;  /* -1 = unchanged */
+  const char *cgroup;      /* pids cgroup directory to join; NULL = none */
+  long long uid, gid;      /* identity to run as when started as root; -1 = the default (65534) */
   long long timeout_s;     /* command policy; 0 = none */
   int abi_override;        /* -1 = none */
   pid_t parent_pid;        /* expected parent; 0 = whoever started us */
@@ -379,6 +387,10 @@ static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t a
   for (size_t i = 0; i < sizeof always_refused / sizeof always_refused[0]; i++)
     if (!(o->resident && always_refused[i] == SYS_pidfd_getfd)) on_nr_return(p, always_refused[i], deny);
   if (o->notify_fchmod) on_nr_return(p, SYS_fchmod, SECCOMP_RET_USER_NOTIF);
+  /* prctl: only the options runtimes need; never clearing the parent-death signal. */
+  unsigned prctl_n = prctl_rule(p->ins + p->n, MAX_INSNS - p->n);
+  if (prctl_n == 0) die(EXIT_SECCOMP, "seccomp program too long");
+  p->n += prctl_n;
   /* clone3 passes its flags in memory seccomp cannot read: ENOSYS makes libc fall back to clone. */
   on_nr_return(p, SYS_clone3, ERRNO(ENOSYS));
 
@@ -641,9 +653,10 @@ static void confine_signals_without_scoping(const struct policy *p, int abi) {
 static void usage(void) {
   static const char text[] =
       "usage: codex-fleet-launcher --policy worker|command [--read PATH]... [--exec PATH]... [--write PATH]...\n"
-      "         --allow NR[,NR...] [--rlimit-data BYTES] [--rlimit-nofile N] [--timeout-s N]\n"
-      "         [--require-abi N] [--confine-signals] [--parent-pid PID] [--landlock-abi-override N] [--verbose]\n"
-      "         -- PROGRAM [ARGS...]\n"
+      "         --allow NR[,NR...] [--rlimit-data BYTES] [--rlimit-nofile N] [--rlimit-fsize BYTES]\n"
+      "         [--rlimit-nproc N] [--cgroup DIR] [--uid UID --gid GID] [--timeout-s N] [--require-abi N]\n"
+      "         [--confine-signals] [--explain-file FILE] [--parent-pid PID] [--landlock-abi-override N]\n"
+      "         [--verbose] -- PROGRAM [ARGS...]\n"
       "       codex-fleet-launcher --check [--landlock-abi-override N]\n"
       "See native/launcher/README.md.\n";
   ssize_t ignored = write(2, text, sizeof text - 1);
@@ -654,6 +667,10 @@ int main(int argc, char **argv) {
   static struct policy p;
   p.rlimit_data = -1;
   p.rlimit_nofile = -1;
+  p.rlimit_fsize = -1;
+  p.rlimit_nproc = -1;
+  p.uid = -1;
+  p.gid = -1;
   p.abi_override = -1;
   p.require_abi = 1;
   int check = 0;
@@ -689,6 +706,16 @@ int main(int argc, char **argv) {
       p.rlimit_data = parse_num(a, need_value(argc, argv, i++), 1 << 20, LLONG_MAX);
     } else if (strcmp(a, "--rlimit-nofile") == 0) {
       p.rlimit_nofile = parse_num(a, need_value(argc, argv, i++), 3, 1 << 20);
+    } else if (strcmp(a, "--rlimit-fsize") == 0) {
+      p.rlimit_fsize = parse_num(a, need_value(argc, argv, i++), 1 << 16, LLONG_MAX);
+    } else if (strcmp(a, "--rlimit-nproc") == 0) {
+      p.rlimit_nproc = parse_num(a, need_value(argc, argv, i++), 1, 1 << 22);
+    } else if (strcmp(a, "--cgroup") == 0) {
+      p.cgroup = need_value(argc, argv, i++);
+    } else if (strcmp(a, "--uid") == 0) {
+      p.uid = parse_num(a, need_value(argc, argv, i++), 1, 0xfffffffeLL);
+    } else if (strcmp(a, "--gid") == 0) {
+      p.gid = parse_num(a, need_value(argc, argv, i++), 1, 0xfffffffeLL);
     } else if (strcmp(a, "--timeout-s") == 0) {
       p.timeout_s = parse_num(a, need_value(argc, argv, i++), 1, 7 * 24 * 3600);
     } else if (strcmp(a, "--require-abi") == 0) {
@@ -711,6 +738,11 @@ int main(int argc, char **argv) {
   if (p.timeout_s && p.kind != POLICY_COMMAND) die(EXIT_USAGE, "--timeout-s applies to the command policy only");
   if (p.explain_file && p.kind != POLICY_WORKER) die(EXIT_USAGE, "--explain-file applies to the worker policy only");
   p.argv = argv + i;
+  if ((p.uid < 0) != (p.gid < 0)) die(EXIT_USAGE, "--uid and --gid go together");
+  /* Sandboxed code never runs as root: without --uid, root's programs run as 65534:65534. */
+  if (geteuid() == 0 && p.uid < 0) p.uid = p.gid = DEFAULT_SANDBOX_ID;
+  if (geteuid() != 0 && p.uid >= 0 && (uid_t)p.uid != geteuid())
+    die(EXIT_USAGE, "--uid %lld needs root (the launcher runs as uid %d)", p.uid, (int)geteuid());
 
   /* 1. Landlock must be there before anything else happens. */
   struct landlock_probe ll = probe_landlock(p.abi_override);
@@ -740,9 +772,20 @@ int main(int argc, char **argv) {
   if (getpgrp() != getpid() && setpgid(0, 0) != 0)
     die(EXIT_PROCESS, "cannot create a process group: %s", strerror(errno));
 
-  /* 4. Resource limits: soft and hard, so the program cannot raise them again. */
+  /* 4. Resource limits: soft and hard, so the program cannot raise them again. Tasks are counted by
+   *    the pids cgroup, joined while we are still root; RLIMIT_NPROC is the fallback (per uid). */
+  if (p.cgroup != NULL) {
+    const char *failed = limits_join_cgroup(p.cgroup);
+    if (failed) die(EXIT_RLIMIT, "cannot join the pids cgroup \"%s\": %s: %s", p.cgroup, failed, strerror(errno));
+  }
   if (p.rlimit_data >= 0) set_limit(RLIMIT_DATA, "RLIMIT_DATA", (rlim_t)p.rlimit_data);
   if (p.rlimit_nofile >= 0) set_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", (rlim_t)p.rlimit_nofile);
+  if (p.rlimit_nproc >= 0) set_limit(RLIMIT_NPROC, "RLIMIT_NPROC", (rlim_t)p.rlimit_nproc);
+  if (p.rlimit_fsize >= 0) {
+    set_limit(RLIMIT_FSIZE, "RLIMIT_FSIZE", (rlim_t)p.rlimit_fsize);
+    const char *failed = limits_ignore_sigxfsz();
+    if (failed) die(EXIT_RLIMIT, "%s: %s", failed, strerror(errno));
+  }
   set_limit(RLIMIT_CORE, "RLIMIT_CORE", 0);
 
   /* 5. Nothing inherited beyond stdio. */
@@ -771,6 +814,15 @@ int main(int argc, char **argv) {
      * fails with EINVAL), so there is no fchmod handler thread: fchmod is refused instead of checked. */
     p.allow[SYS_fchmod / 32] &= ~(1u << (SYS_fchmod % 32));
     note(&p, "in a PID namespace fchmod is refused (EPERM): the checking handler needs a thread");
+  }
+
+  /* 6b. Root's programs run under the unprivileged uid; the credential change clears the parent-death
+   *     signal, so it is set (and the parent checked) again. */
+  if (p.uid >= 0 && geteuid() == 0) {
+    const char *failed = identity_switch((uid_t)p.uid, (gid_t)p.gid);
+    if (failed) die(EXIT_CAPS, "cannot switch to uid %lld gid %lld: %s: %s", p.uid, p.gid, failed, strerror(errno));
+    if (prctl(PR_SET_PDEATHSIG, deathsig, 0, 0, 0) != 0) die(EXIT_PRCTL, "cannot set the parent-death signal again: %s", strerror(errno));
+    if (getppid() != parent) die(EXIT_PARENT_GONE, "the parent process is gone; not starting");
   }
 
   /* 7. No capabilities, no way back. */

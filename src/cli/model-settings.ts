@@ -10,6 +10,7 @@ import { readFleetConfig } from '../fleet-config/load.js';
 import { priceFor, providerFor } from '../fleet-config/resolve.js';
 import type { FleetConfig, ProviderConfig } from '../fleet-config/types.js';
 import type { Provider } from '../gateway/types.js';
+import type { SandboxIdentity } from '../sandbox/identity.js';
 import type { AgentSpec } from '../spec/types.js';
 import { pricingOf } from '../supervisor/model-meter.js';
 import type { ModelSettings } from '../utils/agent/supervisor.js';
@@ -46,6 +47,14 @@ export function modelSettingsFrom(config: FleetConfig, env: NodeJS.ProcessEnv = 
 
 /** Reads `./codex-fleet.yaml` (or `file`) and checks the agents against it. */
 export async function loadModelSettings(agents: readonly AgentSpec[], file?: string): Promise<ModelSettings> {
+  return (await loadFleetSettings(agents, file)).models;
+}
+
+/** The model settings and the sandbox identity of `./codex-fleet.yaml` (or `file`), checked against the agents. */
+export async function loadFleetSettings(
+  agents: readonly AgentSpec[],
+  file?: string,
+): Promise<{ models: ModelSettings; sandboxUser: SandboxIdentity | undefined }> {
   const result = await readFleetConfig(process.cwd(), file === undefined ? {} : { file });
   const problems = [...result.diagnostics];
   if (result.config) problems.push(...(await checkAgentsAgainstConfig(agents, result.config, { display: (a) => display(a.file) })));
@@ -53,5 +62,5 @@ export async function loadModelSettings(agents: readonly AgentSpec[], file?: str
     for (const d of problems) process.stderr.write(`${d.toString()}\n`);
     throw new CliError('Not starting: fix the problems above (check them with "codex fleet validate")');
   }
-  return modelSettingsFrom(result.config);
+  return { models: modelSettingsFrom(result.config), sandboxUser: result.config.sandbox };
 }

@@ -1,11 +1,13 @@
 /**
  * The built launcher binary, what its exit codes mean, and how to spawn a program under a policy.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandboxEnv, slotDirs } from './env.js';
+import { ensureOwnedDir, type SandboxIdentity } from './identity.js';
 import { packageRoot } from './paths.js';
 import { launcherArgs, type SandboxPolicy } from './policy.js';
+import { reachMessage } from './reach.js';
 
 /** Where `npm install` (scripts/build-launcher.mjs) puts the launcher. */
 export function launcherPath(): string {
@@ -18,9 +20,9 @@ export const LAUNCHER_EXIT_CODES: Readonly<Record<number, { readonly name: strin
     111: { name: 'USAGE', meaning: 'bad launcher command line or policy' },
     112: { name: 'LANDLOCK_MISSING', meaning: 'Landlock is unavailable or its ABI is lower than the policy needs' },
     113: { name: 'PARENT_GONE', meaning: 'the parent died before the sandbox was in place' },
-    114: { name: 'CAPS', meaning: 'dropping capabilities failed' },
+    114: { name: 'CAPS', meaning: 'dropping capabilities or switching to the sandbox user failed' },
     115: { name: 'PRCTL', meaning: 'no_new_privs, parent-death signal, subreaper or securebits failed' },
-    116: { name: 'RLIMIT', meaning: 'setting a resource limit failed' },
+    116: { name: 'RLIMIT', meaning: 'setting a resource limit or joining the pids cgroup failed' },
     117: { name: 'PROCESS', meaning: 'creating a process group or closing inherited descriptors failed' },
     118: { name: 'LANDLOCK', meaning: 'building or enforcing the Landlock ruleset failed (e.g. a policy path is missing)' },
     119: { name: 'SECCOMP', meaning: 'building or installing the seccomp filter failed' },
@@ -72,6 +74,10 @@ export interface SpawnOptions {
   readonly landlockAbiOverride?: number;
   /** Explain mode: record every refused syscall in this file (see `src/sandbox/explain.ts`). */
   readonly explainFile?: string;
+  /** A pids cgroup directory the launcher joins (cgroup.ts); bounds the tasks to `policy.threads`. */
+  readonly cgroup?: string;
+  /** RLIMIT_NPROC where no cgroup could be had (counts every task of the sandbox's uid system-wide). */
+  readonly nproc?: number;
   /**
    * Run without any sandbox. Only for `--unsafe-no-sandbox`; the returned spawn has `sandboxed: false`
    * and the caller MUST log a warning saying the agent runs unconfined.
@@ -91,11 +97,24 @@ export class LauncherMissingError extends Error {
   }
 }
 
-/** Creates the slot's home and temp directories (HOME and TMPDIR of the sandbox). */
-export function prepareSlot(slotDir: string): void {
+/** A policy whose user cannot reach what it grants (see reach.ts). */
+export class SandboxReachError extends Error {
+  readonly code = 'CODEX_FLEET_SANDBOX_REACH';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxReachError';
+  }
+}
+
+/**
+ * Creates the slot and its home and temp directories (HOME and TMPDIR of the sandbox), owned by
+ * `identity` when sandboxed code runs as another user (never following a symlink planted in the slot).
+ */
+export function prepareSlot(slotDir: string, identity?: SandboxIdentity): void {
   const { home, tmp } = slotDirs(slotDir);
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  ensureOwnedDir(slotDir, identity);
+  ensureOwnedDir(home, identity);
+  ensureOwnedDir(tmp, identity);
 }
 
 /**
@@ -104,7 +123,7 @@ export function prepareSlot(slotDir: string): void {
  */
 export function buildSandboxedSpawn(policy: SandboxPolicy, program: readonly string[], options: SpawnOptions = {}): SandboxedSpawn {
   if (program.length === 0) throw new Error('No program to run');
-  prepareSlot(policy.slotDir);
+  prepareSlot(policy.slotDir, options.unsafeNoSandbox === true ? undefined : policy.identity);
   const env = {
     ...sandboxEnv({ kind: policy.kind, slotDir: policy.slotDir, agent: policy.agent, ...(options.fromEnv ? { from: options.fromEnv } : {}) }),
     ...options.extraEnv,
@@ -115,9 +134,13 @@ export function buildSandboxedSpawn(policy: SandboxPolicy, program: readonly str
   }
   const file = options.launcher ?? launcherPath();
   if (!existsSync(file)) throw new LauncherMissingError(file);
+  const unreachable = reachMessage(policy);
+  if (unreachable !== undefined) throw new SandboxReachError(unreachable);
   const args = [
     ...launcherArgs(policy, {
       parentPid: process.pid,
+      ...(options.cgroup !== undefined ? { cgroup: options.cgroup } : {}),
+      ...(options.nproc !== undefined ? { nproc: options.nproc } : {}),
       ...(options.landlockAbiOverride !== undefined ? { landlockAbiOverride: options.landlockAbiOverride } : {}),
       ...(options.explainFile !== undefined ? { explainFile: options.explainFile } : {}),
     }),

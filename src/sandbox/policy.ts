@@ -10,6 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { BASE_SYSCALLS, commandOnlyReason, expandSyscalls, forbiddenReason, isKnownSyscall, SYSCALL_GROUPS } from '../spec/syscalls/catalog.js';
 import { X86_64_SYSCALLS } from '../spec/syscalls/table-x86_64.js';
 import type { AgentSpec } from '../spec/types.js';
+import { resolveSandboxIdentity, type SandboxIdentity } from './identity.js';
 import { elfInterpreter, packageRoot, realOrUndefined, resolveExecutable, shebang } from './paths.js';
 import { isWorkerFolder, runtimeLibraryDirs } from './runtimes.js';
 
@@ -30,7 +31,14 @@ export interface SandboxPolicy {
   readonly syscalls: readonly string[];
   /** The same as x86_64 numbers, ascending. */
   readonly syscallNumbers: readonly number[];
-  readonly rlimits: { readonly dataBytes: number; readonly nofile: number };
+  /** RLIMIT_DATA, RLIMIT_NOFILE, and RLIMIT_FSIZE (`limits.disk_mb`: the largest file it may write). */
+  readonly rlimits: { readonly dataBytes: number; readonly nofile: number; readonly fsizeBytes: number };
+  /** `limits.threads`: tasks at once (pids cgroup, or RLIMIT_NPROC of {@link identity} as a fallback). */
+  readonly threads: number;
+  /** `limits.disk_mb` in bytes: the most the slot may hold (checked by the supervisor). */
+  readonly diskBytes: number;
+  /** The unprivileged user it runs as (set whenever the supervisor is root); absent: the caller's own. */
+  readonly identity?: SandboxIdentity;
   /** Command policy: seconds before the launcher kills the command's tree. */
   readonly timeoutS?: number;
   /** Lowest Landlock ABI that enforces this policy fully; the launcher refuses below it. */
@@ -135,6 +143,16 @@ export interface CompileOptions {
   readonly timeoutS?: number;
   /** Node binary of the runner. Default: the running one. */
   readonly nodePath?: string;
+  /**
+   * Who the sandboxed code runs as. Default: when this process is root, 65534:65534; otherwise the
+   * user itself (see identity.ts). Sandboxed code never runs as root.
+   */
+  readonly identity?: SandboxIdentity;
+  /**
+   * The Node runner bundle to grant instead of the package's `dist/` (a read-only copy staged where the
+   * sandbox user can read it, see stage.ts); its directory is granted.
+   */
+  readonly runner?: string;
 }
 
 /** Validates a spec's `allowed_syscalls` and returns the full allowed set (names). */
@@ -242,6 +260,7 @@ export function compilePolicy(spec: AgentSpec, options: CompileOptions): Sandbox
   if (!isAbsolute(options.slotDir)) throw new Error(`Slot directory must be absolute, got "${options.slotDir}"`);
   const slotDir = resolve(options.slotDir);
   const syscalls = resolveSyscalls(spec, kind);
+  const identity = options.identity ?? resolveSandboxIdentity();
   const syscallNumbers = syscalls.map((name) => X86_64_SYSCALLS[name]!).sort((a, b) => a - b);
   const path = options.path ?? '/usr/local/bin:/usr/bin:/bin';
 
@@ -253,7 +272,10 @@ export function compilePolicy(spec: AgentSpec, options: CompileOptions): Sandbox
   const node = realOrUndefined(options.nodePath ?? process.execPath);
   if (node !== undefined) grantBinary(node, path, grants);
 
-  if (spec.worker.kind === 'plugin' && options.program === undefined) {
+  if (spec.worker.kind === 'plugin' && options.program === undefined && options.runner !== undefined) {
+    read.add(dirname(options.runner));
+    for (const p of programFileGrants(spec.worker.pluginPath)) read.add(p);
+  } else if (spec.worker.kind === 'plugin' && options.program === undefined) {
     const root = packageRoot();
     read.add(join(root, 'package.json'));
     read.add(join(root, 'dist'));
@@ -318,7 +340,10 @@ export function compilePolicy(spec: AgentSpec, options: CompileOptions): Sandbox
     write: Object.freeze([slotDir, ...existing(WRITE_DEVICES)]),
     syscalls: Object.freeze(syscalls),
     syscallNumbers: Object.freeze(syscallNumbers),
-    rlimits: Object.freeze({ dataBytes: spec.limits.memory_mb * MIB, nofile: DEFAULT_NOFILE[kind] }),
+    rlimits: Object.freeze({ dataBytes: spec.limits.memory_mb * MIB, nofile: DEFAULT_NOFILE[kind], fsizeBytes: spec.limits.disk_mb * MIB }),
+    threads: spec.limits.threads,
+    diskBytes: spec.limits.disk_mb * MIB,
+    ...(identity !== undefined ? { identity } : {}),
     ...(options.timeoutS !== undefined ? { timeoutS: options.timeoutS } : {}),
     requiredLandlockAbi,
     confineSignals: signals,
@@ -337,6 +362,13 @@ export interface LauncherArgOptions {
    * line each, read by `src/sandbox/explain.ts`) and still answered with EPERM.
    */
   readonly explainFile?: string;
+  /** A pids cgroup directory (made by cgroup.ts) the launcher joins before anything else runs. */
+  readonly cgroup?: string;
+  /**
+   * RLIMIT_NPROC, where no pids cgroup can be had. It counts every process and thread of the sandbox's
+   * uid system-wide, so it bounds all workers of that uid together, not one.
+   */
+  readonly nproc?: number;
 }
 
 /** The launcher's argv for a policy (without the launcher path and without the program). */
@@ -347,6 +379,10 @@ export function launcherArgs(policy: SandboxPolicy, options: LauncherArgOptions 
   for (const p of policy.write) args.push('--write', p);
   args.push('--allow', policy.syscallNumbers.join(','));
   args.push('--rlimit-data', String(policy.rlimits.dataBytes), '--rlimit-nofile', String(policy.rlimits.nofile));
+  args.push('--rlimit-fsize', String(policy.rlimits.fsizeBytes));
+  if (policy.identity !== undefined) args.push('--uid', String(policy.identity.uid), '--gid', String(policy.identity.gid));
+  if (options.cgroup !== undefined) args.push('--cgroup', options.cgroup);
+  if (options.nproc !== undefined) args.push('--rlimit-nproc', String(options.nproc));
   if (policy.kind === 'command' && policy.timeoutS !== undefined) args.push('--timeout-s', String(policy.timeoutS));
   args.push('--require-abi', String(policy.requiredLandlockAbi));
   if (policy.confineSignals) args.push('--confine-signals');

@@ -232,6 +232,8 @@ export function applyDefaults(source: SpecSource, spec: AgentSpecInput, worker: 
       wall_time_s: spec.limits?.wall_time_s ?? d.wall_time_s,
       retries: spec.limits?.retries ?? d.retries,
       memory_mb: spec.limits?.memory_mb ?? d.memory_mb,
+      threads: spec.limits?.threads ?? d.threads,
+      disk_mb: spec.limits?.disk_mb ?? d.disk_mb,
     },
     exec: (spec.exec ?? []).map((rule) => ({
       command: [...rule.command],

@@ -18,6 +18,8 @@ export const SPEC_DEFAULTS = Object.freeze({
   wall_time_s: 600,
   retries: 2,
   memory_mb: 2048,
+  threads: 512,
+  disk_mb: 1024,
   exec_timeout_s: 300,
   max_restarts: 5,
   restart_window_s: 60,
@@ -109,12 +111,37 @@ export const LimitsSchema = Type.Object(
         ...expected('a whole number of MiB from 64 to 1048576'),
       }),
     ),
+    threads: Type.Optional(
+      Type.Integer({
+        minimum: 16,
+        maximum: 1_000_000,
+        default: SPEC_DEFAULTS.threads,
+        title: 'Threads',
+        description:
+          'Threads and processes one worker, and one command tree run for it, may have at once (a pids cgroup ' +
+          'where the kernel offers one; otherwise, when the fleet runs as root, RLIMIT_NPROC of the sandbox user, ' +
+          `which bounds all workers together). Default: ${SPEC_DEFAULTS.threads}.`,
+        ...expected('a whole number from 16 to 1000000'),
+      }),
+    ),
+    disk_mb: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1_048_576,
+        default: SPEC_DEFAULTS.disk_mb,
+        title: 'Disk',
+        description:
+          'Disk space one worker slot may use, in MiB: no file may grow past it (RLIMIT_FSIZE), and a worker whose ' +
+          `slot grows past it is killed and its task fails. Default: ${SPEC_DEFAULTS.disk_mb}.`,
+        ...expected('a whole number of MiB from 1 to 1048576'),
+      }),
+    ),
   },
   {
     additionalProperties: false,
     title: 'Per-task limits',
     description: 'Limits the supervisor enforces on every task of this agent.',
-    ...expected('a mapping of limits (max_turns, wall_time_s, retries, memory_mb)'),
+    ...expected('a mapping of limits (max_turns, wall_time_s, retries, memory_mb, threads, disk_mb)'),
   },
 );
 

@@ -18,6 +18,10 @@ export interface AgentLimits {
   readonly wall_time_s: number;
   readonly retries: number;
   readonly memory_mb: number;
+  /** Threads and processes at once, per worker and per command tree. */
+  readonly threads: number;
+  /** Disk one slot may use, MiB (also the largest file). */
+  readonly disk_mb: number;
 }
 
 export interface RestartPolicy {

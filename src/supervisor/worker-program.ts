@@ -11,8 +11,9 @@ export function nodeRunnerPath(): string {
   return join(packageRoot(), 'dist', 'scripts', 'agent-worker.bundle.js');
 }
 
-export function workerArgv(spec: AgentSpec): readonly string[] {
+/** `runner`: a staged copy of the runner bundle to run instead (see src/sandbox/stage.ts). */
+export function workerArgv(spec: AgentSpec, runner = nodeRunnerPath()): readonly string[] {
   return spec.worker.kind === 'plugin'
-    ? [process.execPath, nodeRunnerPath(), '--plugin', spec.worker.pluginPath]
+    ? [process.execPath, runner, '--plugin', spec.worker.pluginPath]
     : spec.worker.argv;
 }

@@ -24,6 +24,7 @@ import { StreamTransport } from '../rpc/stream-transport.js';
 import type { SandboxedSpawn } from '../sandbox/launcher.js';
 import { describeLauncherExit } from '../sandbox/launcher.js';
 import type { AgentSpec } from '../spec/types.js';
+import { DiskWatch } from './disk-watch.js';
 import { StderrTail } from './stderr-tail.js';
 import { foreignTask } from './task-claim.js';
 
@@ -94,10 +95,21 @@ export interface WorkerOptions {
   readonly onExit: (worker: WorkerHandle, exit: WorkerExit) => void;
   readonly onStderrLine: (worker: WorkerHandle, line: string) => void;
   readonly onProgress: (worker: WorkerHandle, taskId: string, message: string | undefined, fraction: number | undefined) => void;
+  /** `limits.disk_mb` in bytes: the worker is killed, and its task fails, when its workspace grows past it. */
+  readonly diskLimitBytes?: number;
+  /** Told when the process exists and when it is gone (the supervisor records it, see leftovers.ts). */
+  readonly lifecycle?: WorkerLifecycle;
+}
+
+export interface WorkerLifecycle {
+  spawned(pid: number): void;
+  /** `overLimit`: it was killed for passing a limit (e.g. its slot holds too much). */
+  closed(overLimit: string | undefined): void;
 }
 
 export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal === 'SIGSYS') return 'killed by the sandbox (SIGSYS: a syscall outside its allow-list)';
+  if (signal === 'SIGXFSZ') return 'killed by SIGXFSZ: it wrote a file larger than limits.disk_mb';
   if (signal) return `killed by ${signal}`;
   const launcher = describeLauncherExit(code);
   if (launcher) return `the sandbox launcher refused to start it (exit ${code}: ${launcher})`;
@@ -113,6 +125,9 @@ export class WorkerHandle {
   private stopRequested = false;
   private exited: Promise<void> | undefined;
   private current: { task: Task; abort: AbortController } | undefined;
+  private diskWatch: DiskWatch | undefined;
+  /** Set when the supervisor killed it for passing a limit: why. */
+  private overLimit: string | undefined;
   /** Model calls made by the current task. */
   turns = 0;
   /** The protocol minor version the worker answered `initialize` with (0 until then): 1.1 fields only for 1+. */
@@ -149,9 +164,21 @@ export class WorkerHandle {
       cwd: how.cwd,
       env: { ...how.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      // The launcher gives a sandboxed worker its own process group; an unsandboxed one gets it here, so
+      // signals and the next supervisor's sweep of leftovers (leftovers.ts) reach what it started.
+      detached: !how.sandboxed,
     });
     this.child = child;
     lowerPriority(child.pid);
+    if (child.pid !== undefined) this.options.lifecycle?.spawned(child.pid);
+    const diskLimit = this.options.diskLimitBytes;
+    if (diskLimit !== undefined) {
+      const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+      this.diskWatch = new DiskWatch(this.options.workspace, diskLimit, (used) =>
+        this.killForLimit(`its slot holds ${mib(used)} MiB, more than limits.disk_mb (${mib(diskLimit)} MiB)`),
+      );
+      this.diskWatch.start();
+    }
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       for (const line of this.stderr.push(chunk)) this.options.onStderrLine(this, line);
@@ -259,6 +286,7 @@ export class WorkerHandle {
       }
       if (error instanceof ConnectionClosedError || error instanceof RequestCancelledError) {
         await this.exited;
+        if (this.overLimit !== undefined) return { kind: 'failed', error: `the worker was killed: ${this.overLimit}` };
         return { kind: 'lost', error: `the worker ${this.lastExitReason ?? 'went away'}` };
       }
       return { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
@@ -382,6 +410,13 @@ export class WorkerHandle {
     await gone;
   }
 
+  /** Kills it for passing a limit: its running task fails with `reason` (no retry). */
+  killForLimit(reason: string): void {
+    this.overLimit ??= reason;
+    this.options.onStderrLine(this, `codex fleet: killing the worker: ${reason}`);
+    this.signalGroup('SIGKILL');
+  }
+
   /** Kills at once (SIGKILL to the process group). */
   async kill(): Promise<void> {
     this.stopRequested = true;
@@ -404,7 +439,14 @@ export class WorkerHandle {
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
-    const reason = this.startFailure === undefined ? describeExit(code, signal) : `did not start: ${this.startFailure}`;
+    this.diskWatch?.stop();
+    this.options.lifecycle?.closed(this.overLimit);
+    const reason =
+      this.overLimit !== undefined
+        ? `was killed: ${this.overLimit}`
+        : this.startFailure === undefined
+          ? describeExit(code, signal)
+          : `did not start: ${this.startFailure}`;
     this.lastExitReason = reason;
     void this.connection?.close(`the worker ${reason}`);
     const abnormal = !this.stopRequested;

@@ -3,7 +3,7 @@
  * start` in one process and the other commands in others, with the default state directory.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,12 +17,13 @@ let supervisor: ChildProcess | undefined;
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'cf-e2e-'));
+  chmodSync(root, 0o711); // as root, workers run as an unprivileged user that passes through to its slot
   project = join(root, 'my-project');
   mkdirSync(project);
   spawnSync('git', ['init', '-q', project]);
   cpSync(join(repoRoot, 'examples/echo-bot'), join(project, 'echo-bot'), { recursive: true });
   mkdirSync(join(project, 'src'));
-  env = { ...process.env, XDG_STATE_HOME: join(root, 'state'), CODEX_FLEET_STATE_DIR: '' };
+  env = { ...process.env, XDG_STATE_HOME: join(root, 'state'), CODEX_FLEET_STATE_DIR: '', CODEX_FLEET_SLOT_ROOT: join(root, 'slots') };
   supervisor = undefined;
 });
 
@@ -94,4 +95,29 @@ describe('a fleet driven from the command line', () => {
     expect(await exited).toBe(0);
     expect(log).toMatch(/fleet fleet stopped\n$/);
   });
+
+  it('runs workers as the sandbox user named in codex-fleet.yaml when started as root', async () => {
+    expect(process.geteuid?.()).toBe(0);
+    writeFileSync(join(project, 'codex-fleet.yaml'), 'sandbox:\n  uid: 65533\n  gid: 65533\n');
+    let log = '';
+    supervisor = spawn(process.execPath, [codexBin, 'fleet', 'start', 'echo-bot/agents'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    supervisor.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));
+    const exited = new Promise<number | null>((resolve) => supervisor!.once('exit', (code) => resolve(code)));
+    await waitFor(() => (log.match(/echo-bot\[\d\] worker ready/g) ?? []).length === 2, 'both echo-bot workers to be ready');
+    const uids = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .map((p) => {
+        try {
+          const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+          return cmd.includes(project) || cmd.includes('agent-worker') ? /^Uid:\t(\d+)/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] : undefined;
+        } catch {
+          return undefined; // gone meanwhile
+        }
+      })
+      .filter((u) => u !== undefined && u !== '0');
+    expect(uids.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(uids)).toEqual(new Set(['65533']));
+    expect((await fleet(['stop'])).status).toBe(0);
+    expect(await exited).toBe(0);
+  }, 120_000);
 });

@@ -41,7 +41,7 @@ describe('codex fleet conformance', () => {
     const reordering = [process.execPath, codexBin, 'fleet', 'worker', '--plugin', fixture('conformance/reordering-plugin.mjs')];
     const r = await run(['conformance', '--', ...reordering]);
     expect(r.stdout).not.toContain('FAIL');
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('21 checks: 21 passed, 0 failed');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('22 checks: 22 passed, 0 failed');
     expect(r.code).toBe(0);
   });
 

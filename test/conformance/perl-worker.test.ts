@@ -39,7 +39,7 @@ describe('a Perl worker', () => {
     ensureLauncher();
     const r = await run(process.execPath, [codexBin, 'fleet', 'conformance', '--agent', 'perl-worker', '--agents-dir', agentsDir]);
     expect(r.out).not.toContain('FAIL');
-    expect(r.out.trim().split('\n').at(-1)).toBe('21 checks: 21 passed, 0 failed');
+    expect(r.out.trim().split('\n').at(-1)).toBe('22 checks: 22 passed, 0 failed');
     expect(r.code).toBe(0);
   });
 

@@ -6,7 +6,7 @@
  * the reason: none of them passes or is skipped without having run the worker.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -75,9 +75,9 @@ describe('the Rust worker', () => {
   it('passes the conformance kit bare', async () => {
     const r = await fleet(['conformance', '--', rustWorker()]);
     expect(r.stdout).not.toContain('FAIL');
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('21 checks: 21 passed, 0 failed');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('22 checks: 22 passed, 0 failed');
     expect(r.status).toBe(0);
-  }, 120_000); // three worker processes and 21 checks: a few seconds, far more on a loaded machine
+  }, 120_000); // three worker processes and 22 checks: a few seconds, far more on a loaded machine
 
   it("passes the conformance kit under its agent's sandbox (--agent), with no syscall beyond the base set", async () => {
     rustWorker();
@@ -85,9 +85,9 @@ describe('the Rust worker', () => {
     const r = await fleet(['conformance', '--agent', 'rust-worker', '--agents-dir', agentsDir]);
     expect(r.stdout).toMatch(/^running rust-worker's worker under its sandbox \(workspace \//);
     expect(r.stdout).not.toContain('FAIL');
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('21 checks: 21 passed, 0 failed');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('22 checks: 22 passed, 0 failed');
     expect(r.status).toBe(0);
-  }, 120_000); // three worker processes and 21 checks: a few seconds, far more on a loaded machine
+  }, 120_000); // three worker processes and 22 checks: a few seconds, far more on a loaded machine
 });
 
 describe("the Rust worker's own tasks, under its sandbox, against the conformance kit's stub supervisor", () => {
@@ -98,6 +98,7 @@ describe("the Rust worker's own tasks, under its sandbox, against the conformanc
   beforeEach(async () => {
     rustWorker();
     root = mkdtempSync(join(tmpdir(), 'cf-rust-'));
+    chmodSync(root, 0o711); // as root, the worker runs as an unprivileged user that must pass through to its slot
     slot = join(root, 'slot');
     mkdirSync(slot);
     writeFileSync(join(slot, 'notes.md'), '# Notes\n\nThe fleet runs cheap specialists.\nEach one is sandboxed. ✓\n');
@@ -219,6 +220,7 @@ describe('the Rust worker in a real fleet (codex fleet start + submit)', () => {
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'cf-rust-fleet-'));
+    chmodSync(root, 0o711); // as root, workers run as an unprivileged user that must pass through
     supervisor = undefined;
   });
 

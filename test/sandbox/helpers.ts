@@ -1,6 +1,6 @@
 /** Shared fixtures for the sandbox tests: temp dirs, hand-built specs, the attack program, running under the launcher. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ const made: string[] = [];
 
 export function tempDir(prefix = 'cf-sandbox-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  // As root, sandboxed code runs as an unprivileged user: programs built here must be reachable by it.
+  chmodSync(dir, 0o755);
   made.push(dir);
   return dir;
 }
@@ -47,7 +49,7 @@ export function spec(overrides: Partial<AgentSpec> = {}): AgentSpec {
     worker: { kind: 'plugin', plugin: './plugin.js', pluginPath: join(here, 'fixtures', 'plugin.js') },
     read_paths: [],
     concurrency: 1,
-    limits: { max_turns: 1, wall_time_s: 60, retries: 0, memory_mb: 512 },
+    limits: { max_turns: 1, wall_time_s: 60, retries: 0, memory_mb: 512, threads: 512, disk_mb: 1024 },
     exec: [],
     restart: { max_restarts: 0, window_s: 60 },
     file: join(here, 'fixtures', 'test-bot.yaml'),

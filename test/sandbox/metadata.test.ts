@@ -5,7 +5,7 @@
  * is also run once without the sandbox to show it would have worked.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildSandboxedSpawn } from '../../src/sandbox/launcher.js';
@@ -13,6 +13,11 @@ import { compilePolicy } from '../../src/sandbox/policy.js';
 import { X86_64_SYSCALLS } from '../../src/spec/syscalls/table-x86_64.js';
 import type { AgentSpec } from '../../src/spec/types.js';
 import { buildFixture, cleanupTempDirs, ensureLauncher, isAlive, runUnder, spec, tempDir, waitFor } from './helpers.js';
+
+/** As root, sandboxed code runs as 65534: a file it is meant to own (made here by the test) must be that user's. */
+function sandboxOwned(path: string): void {
+  if (process.geteuid?.() === 0) chownSync(path, 65534, 65534);
+}
 
 let metadata: string;
 let outside: string;
@@ -91,6 +96,7 @@ describe('worker policy: file metadata', () => {
     const own = join(slot, 'own');
     writeFileSync(own, 'x');
     chmodSync(own, 0o644);
+    sandboxOwned(own);
     expect(await attack('worker', 'fchmod-600', own, spec(), slot)).toBe('OK');
     expect(modeOf(own)).toBe(0o600);
     expect(await attack('worker', 'fchmod-suid', own, spec(), slot)).toBe('ERR EPERM');
@@ -115,6 +121,7 @@ describe('worker policy: file metadata', () => {
       fs.promises.copyFile('src.txt', 'async.txt').then(() => console.log('done'), (e) => console.log(e.code));`;
     writeFileSync(join(slotDir, 'src.txt'), 'copied');
     chmodSync(join(slotDir, 'src.txt'), 0o640);
+    sandboxOwned(join(slotDir, 'src.txt'));
     const r = await runUnder(policy, [process.execPath, '-e', script]);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('done');
@@ -169,6 +176,7 @@ describe('command policy: file metadata and inotify', () => {
     expect(touch.code).toBe(0);
     writeFileSync(join(slotDir, 'src.txt'), 'copied');
     chmodSync(join(slotDir, 'src.txt'), 0o640);
+    sandboxOwned(join(slotDir, 'src.txt'));
     const node = await command(
       [process.execPath, '-e', "require('fs').promises.copyFile('src.txt', 'async.txt').then(() => console.log('done'), (e) => console.log(e.code))"],
       spec(),
@@ -183,6 +191,7 @@ describe('command policy: file metadata and inotify', () => {
     expect(await attack('command', 'inotify', outside, agent)).toBe('OK');
     const dir = join(outside, 'sub');
     mkdirSync(dir);
+    sandboxOwned(dir); // a folder of the user's own, outside the worktree
     expect(await attack('command', 'chmod', dir, agent)).toBe('OK');
     expect(modeOf(dir)).toBe(0o4777);
   });

@@ -150,13 +150,13 @@ describe('worker policy: syscall filter and limits', () => {
     expect(await tryAttack('raise-data')).toBe('ERR EPERM');
   });
   it('eating memory past RLIMIT_DATA fails with ENOMEM', async () => {
-    const policy = policyFor(spec({ limits: { max_turns: 1, wall_time_s: 60, retries: 0, memory_mb: 64 } }), [attack, 'memory']);
+    const policy = policyFor(spec({ limits: { max_turns: 1, wall_time_s: 60, retries: 0, memory_mb: 64, threads: 512, disk_mb: 1024 } }), [attack, 'memory']);
     const r = await runUnder(policy, [attack, 'memory']);
     expect(r.stdout.trim()).toBe('ERR ENOMEM');
   });
   it('Node cannot allocate past RLIMIT_DATA', async () => {
     const slotDir = tempDir('cf-slot-');
-    const policy = compilePolicy(spec({ limits: { max_turns: 1, wall_time_s: 60, retries: 0, memory_mb: 256 } }), {
+    const policy = compilePolicy(spec({ limits: { max_turns: 1, wall_time_s: 60, retries: 0, memory_mb: 256, threads: 512, disk_mb: 1024 } }), {
       kind: 'worker', slotDir, program: [process.execPath],
     });
     const r = await runUnder(policy, [process.execPath, '-e', 'try { Buffer.alloc(512 * 1024 * 1024, 1); console.log("allocated") } catch (e) { console.log(e.name) }']);

@@ -36,7 +36,7 @@ describe('loadAgentSpecs', () => {
       concurrency: 1,
       allowed_syscalls: [],
       exec: [],
-      limits: { max_turns: 20, wall_time_s: 600, retries: 2, memory_mb: 2048 },
+      limits: { max_turns: 20, wall_time_s: 600, retries: 2, memory_mb: 2048, threads: 512, disk_mb: 1024 },
       restart: { max_restarts: 5, window_s: 60 },
       worker: { kind: 'plugin', plugin: 'builtin:doc-bot' },
       file: join(dir, 'a.yaml'),
@@ -63,7 +63,7 @@ describe('loadAgentSpecs', () => {
       'many.yaml:5:14: "concurrency" must be a whole number from 1 to 64, got 0',
       'many.yaml:7:12: "limits.retries" must be a whole number from 0 to 100, got -1',
       'many.yaml:8:14: "limits.max_turns" must be a whole number from 1 to 10000, got "x"',
-      'many.yaml:9:3: Unknown field "limits.bogus": expected one of "max_turns", "wall_time_s", "retries", "memory_mb"',
+      'many.yaml:9:3: Unknown field "limits.bogus": expected one of "max_turns", "wall_time_s", "retries", "memory_mb", "threads", "disk_mb"',
     ]);
   });
 

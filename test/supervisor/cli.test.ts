@@ -10,7 +10,7 @@ import { Status } from '../../src/control/methods.js';
 import { SupervisorLockedError } from '../../src/supervisor/lock.js';
 import { Supervisor } from '../../src/utils/agent/supervisor.js';
 import { codexBin, repoRoot, runFleet } from '../helpers/cli.js';
-import { expectNoProcessesLeft, loadAgents, makeFleetDir, removeFleetDir, waitFor, writeAgent, type FleetDir } from './helpers.js';
+import { expectNoProcessesLeft, loadAgents, makeFleetDir, removeFleetDir, slotRootArgs, waitFor, writeAgent, type FleetDir } from './helpers.js';
 
 let dir: FleetDir;
 let child: ChildProcess | undefined;
@@ -28,7 +28,10 @@ afterEach(async () => {
 });
 
 function startCli(): { child: ChildProcess; exited: Promise<number | null> } {
-  const started = spawn(process.execPath, [codexBin, 'fleet', 'start', dir.agentsDir, '--state-dir', dir.stateDir], { cwd: repoRoot, stdio: 'ignore' });
+  const started = spawn(process.execPath, [codexBin, 'fleet', 'start', dir.agentsDir, '--state-dir', dir.stateDir, ...slotRootArgs(dir)], {
+    cwd: repoRoot,
+    stdio: 'ignore',
+  });
   child = started;
   return { child: started, exited: new Promise((resolve) => started.once('exit', (code) => resolve(code))) };
 }

@@ -13,7 +13,7 @@ import { ListTasks, StopFleet, Submit, type TaskSummary, type TaskView } from '.
 import { SqliteJournal } from '../../src/supervisor/journal.js';
 import type { TaskRecord } from '../../src/supervisor/task-store.js';
 import { codexBin, repoRoot } from '../helpers/cli.js';
-import { expectNoProcessesLeft, isAlive, makeFleetDir, processesMarkedBy, removeFleetDir, waitFor, writeAgent, type FleetDir } from './helpers.js';
+import { expectNoProcessesLeft, isAlive, makeFleetDir, processesMarkedBy, removeFleetDir, slotRootArgs, waitFor, writeAgent, type FleetDir } from './helpers.js';
 
 const ITERATIONS = 20;
 
@@ -24,7 +24,7 @@ interface Cli {
 }
 
 function startCli(dir: FleetDir): Cli {
-  const child = spawn(process.execPath, [codexBin, 'fleet', 'start', dir.agentsDir, '--state-dir', dir.stateDir, '--json'], {
+  const child = spawn(process.execPath, [codexBin, 'fleet', 'start', dir.agentsDir, '--state-dir', dir.stateDir, ...slotRootArgs(dir), '--json'], {
     cwd: repoRoot,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -64,9 +64,9 @@ interface Run {
 function runsByTask(dir: FleetDir): Map<string, Run[]> {
   const byTask = new Map<string, Run[]>();
   const open = new Map<string, Run>();
-  if (!existsSync(dir.paths.slots)) return byTask;
-  for (const slot of readdirSync(dir.paths.slots)) {
-    const file = join(dir.paths.slots, slot, 'runs.log');
+  if (!existsSync(dir.slotsDir)) return byTask;
+  for (const slot of readdirSync(dir.slotsDir)) {
+    const file = join(dir.slotsDir, slot, 'runs.log');
     if (!existsSync(file)) continue;
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const [what, task, pid, time] = line.split(' ');

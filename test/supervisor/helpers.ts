@@ -4,7 +4,7 @@
  * through the launcher), and the /proc scan that proves no process of a test is left behind.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,8 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import { Status, type AgentStatus } from '../../src/control/methods.js';
 import { ControlClient } from '../../src/control/client.js';
 import type { FleetEvent } from '../../src/supervisor/events.js';
+import { FleetCgroup } from '../../src/sandbox/cgroup.js';
+import { fleetKey } from '../../src/supervisor/fleet-sandbox.js';
 import { StatePaths } from '../../src/supervisor/state-dir.js';
 import { loadAgentSpecs } from '../../src/spec/load.js';
 import type { AgentSpec } from '../../src/spec/types.js';
@@ -27,14 +29,31 @@ export interface FleetDir {
   readonly agentsDir: string;
   readonly stateDir: string;
   readonly paths: StatePaths;
+  /**
+   * Where the workers' slots are. As root, workers run as an unprivileged user that cannot enter the
+   * 0700 state directory, so the tests put slots in `<root>/slots` (the root is made traversable).
+   */
+  readonly slotsDir: string;
+}
+
+/** One worker slot of a test fleet. */
+export function slotOf(dir: FleetDir, agent: string, index: number): string {
+  return join(dir.slotsDir, `${agent}-${index}`);
+}
+
+/** `--slot-root` for a fleet started through the CLI. */
+export function slotRootArgs(dir: FleetDir): string[] {
+  return ['--slot-root', join(dir.root, 'slots')];
 }
 
 export function makeFleetDir(prefix = 'cf-sup-'): FleetDir {
   const root = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(root, 0o711); // the sandbox user may pass through to its slot, never list the directory
   const agentsDir = join(root, 'agents');
   mkdirSync(agentsDir);
   const stateDir = join(root, 'state');
-  return { root, agentsDir, stateDir, paths: new StatePaths(stateDir) };
+  const paths = new StatePaths(stateDir);
+  return { root, agentsDir, stateDir, paths, slotsDir: process.geteuid?.() === 0 ? join(root, 'slots') : paths.slots };
 }
 
 /**
@@ -64,7 +83,13 @@ export interface RunningFleet {
 export async function startFleet(dir: FleetDir): Promise<RunningFleet> {
   const agents = await loadAgents(dir);
   const events: FleetEvent[] = [];
-  const supervisor = await Supervisor.start({ agents, stateDir: dir.stateDir, projectDir: repoRoot, onEvent: (e) => events.push(e) });
+  const supervisor = await Supervisor.start({
+    agents,
+    stateDir: dir.stateDir,
+    projectDir: repoRoot,
+    slotRoot: join(dir.root, 'slots'),
+    onEvent: (e) => events.push(e),
+  });
   return { supervisor, events };
 }
 
@@ -128,6 +153,7 @@ export function isAlive(pid: number): boolean {
 
 export function removeFleetDir(dir: FleetDir): void {
   rmSync(dir.root, { recursive: true, force: true });
+  FleetCgroup.open(fleetKey(dir.stateDir))?.close(); // a fleet killed with SIGKILL leaves its (empty) pids cgroup
 }
 
 /** The pids of an agent's live workers, from the fleet's events (the last `ready` of each slot). */

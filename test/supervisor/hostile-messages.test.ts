@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Status, Submit, WaitTask } from '../../src/control/methods.js';
 import { MAX_JSON_DEPTH } from '../../src/protocol/version.js';
 import { RpcError } from '../../src/rpc/errors.js';
-import { connect, startFleet, useFleetTest, writeAgent } from './helpers.js';
+import { connect, slotOf, startFleet, useFleetTest, writeAgent } from './helpers.js';
 
 const t = useFleetTest();
 
@@ -68,7 +68,7 @@ describe('a worker whose messages name another task', () => {
     const own = (await t.client.request(Submit, { agent: 'claimer', input: { other: victim.id } })).task;
     expect((await t.client.request(WaitTask, { id: own.id, timeout_s: 60 })).task).toMatchObject({ state: 'done', result: { output: 'claimed' } });
 
-    const reply = JSON.parse(readFileSync(join(t.dir.paths.slot('claimer', 0), 'reply.json'), 'utf8')) as unknown;
+    const reply = JSON.parse(readFileSync(join(slotOf(t.dir, 'claimer', 0), 'reply.json'), 'utf8')) as unknown;
     const issue = `task_id "${victim.id}" is not this worker's task (it runs ${own.id})`;
     expect(reply).toEqual({
       jsonrpc: '2.0',

@@ -16,6 +16,7 @@ import {
   workerPids,
   writeAgent,
   useFleetTest,
+  slotOf,
 } from './helpers.js';
 
 const t = useFleetTest();
@@ -54,7 +55,7 @@ describe('a worker that hangs', () => {
       `task ${b.id} will be retried: wall time of 0.5s exceeded`,
     ]);
     // Every attempt ran on a fresh worker: a timed-out worker never gets another task.
-    const started = runs(t.dir.paths.slot('hang', 0));
+    const started = runs(slotOf(t.dir, 'hang', 0));
     expect(started.map((r) => r.task)).toEqual([a.id, a.id, b.id, b.id]);
     expect(new Set(started.map((r) => r.pid)).size).toBe(4);
     // The last worker is killed just after its task failed (at most the wall-time grace later).
@@ -71,7 +72,7 @@ describe('a worker that ignores SIGTERM', () => {
     writeAgent(t.dir, 'stubborn', 'no-sigterm');
     t.fleet = await startFleet(t.dir);
     t.client = await connect(t.dir);
-    const slot = t.dir.paths.slot('stubborn', 0);
+    const slot = slotOf(t.dir, 'stubborn', 0);
     const sigterms = (): string[] => (existsSync(join(slot, 'sigterm.log')) ? readFileSync(join(slot, 'sigterm.log'), 'utf8').trim().split('\n') : []);
 
     await waitFor(async () => (await t.agentStatus('stubborn')).worker_states[0] === 'ready', 'the worker to be ready');
@@ -106,7 +107,7 @@ describe('a worker that floods stdout', () => {
     writeAgent(t.dir, 'echo', 'echo');
     t.fleet = await startFleet(t.dir);
     t.client = await connect(t.dir);
-    const slot = t.dir.paths.slot('flood', 0);
+    const slot = slotOf(t.dir, 'flood', 0);
     const { task } = await t.client.request(Submit, { agent: 'flood', input: null });
     await waitFor(() => existsSync(join(slot, 'flooding')), 'the flood to begin');
     const pid = Number(readFileSync(join(slot, 'flooding'), 'utf8'));

@@ -16,6 +16,7 @@ import {
   startFleet,
   writeAgent,
   useFleetTest,
+  slotOf,
 } from './helpers.js';
 
 const t = useFleetTest((d) => writeAgent(d, 'probe', 'probe'));
@@ -28,7 +29,7 @@ describe('nothing sandboxed reaches the supervisor', () => {
     const [agent] = await loadAgents(t.dir);
     const workspace = join(t.dir.root, 'workspace');
     for (const policy of [
-      compilePolicy(agent!, { kind: 'worker', slotDir: t.dir.paths.slot('probe', 0) }),
+      compilePolicy(agent!, { kind: 'worker', slotDir: slotOf(t.dir, 'probe', 0) }),
       compilePolicy(agent!, { kind: 'command', slotDir: workspace, program: [process.execPath] }),
     ]) {
       const granted = [...policy.read, ...policy.exec, ...policy.write];

@@ -11,7 +11,10 @@ let stateDir: string;
 beforeEach(() => {
   stateDir = mkdtempSync(join(tmpdir(), 'fleet-refusal-'));
 });
-afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+afterEach(() => {
+  rmSync(stateDir, { recursive: true, force: true });
+  rmSync(`${stateDir}-slots`, { recursive: true, force: true });
+});
 
 describe('start-up on a kernel without Landlock', () => {
   it('refuses to start the agent, says what is missing and what to do, and never runs it unsandboxed', async () => {
@@ -22,6 +25,7 @@ describe('start-up on a kernel without Landlock', () => {
       agents,
       stateDir,
       projectDir: repoRoot,
+      slotRoot: `${stateDir}-slots`,
       landlockAbiOverride: 0,
       onEvent: (event) => events.push(event),
     });

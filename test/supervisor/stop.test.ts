@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Submit, WaitTask } from '../../src/control/methods.js';
 import { ErrorCodes } from '../../src/protocol/error-codes.js';
 import { RpcError } from '../../src/rpc/errors.js';
-import { connect, startFleet, waitFor, writeAgent , useFleetTest } from './helpers.js';
+import { connect, slotOf, startFleet, waitFor, writeAgent, useFleetTest } from './helpers.js';
 
 const t = useFleetTest();
 
@@ -16,7 +16,7 @@ describe('stop', () => {
     t.fleet = await startFleet(t.dir);
     t.client = await connect(t.dir);
     const { task } = await t.client.request(Submit, { agent: 'stuck', input: null });
-    const slot = t.dir.paths.slot('stuck', 0);
+    const slot = slotOf(t.dir, 'stuck', 0);
     await waitFor(() => {
       try {
         return readFileSync(join(slot, 'runs.log'), 'utf8').includes(task.id);

@@ -8,15 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeKernel } from '../../sandbox/check.js';
 import { formatExplain, parseExplain } from '../../sandbox/explain.js';
-import { buildSandboxedSpawn } from '../../sandbox/launcher.js';
+import type { SandboxIdentity } from '../../sandbox/identity.js';
+import { buildSandboxedSpawn, LauncherMissingError, SandboxReachError } from '../../sandbox/launcher.js';
 import { compilePolicy } from '../../sandbox/policy.js';
 import { loadAgentSpecs } from '../../spec/load.js';
 import { workerArgv } from '../../supervisor/worker-program.js';
 import { escapeLine } from '../../terminal/escape.js';
 import { CliError } from '../errors.js';
+import { addSandboxUserOption, sandboxIdentity } from '../sandbox-user.js';
 
 /** The kit against an agent's worker program, launched exactly as the supervisor launches it. */
-async function runUnderSandbox(name: string, agentsDir: string, stepMs: number, explain: boolean): Promise<void> {
+async function runUnderSandbox(name: string, agentsDir: string, stepMs: number, explain: boolean, identity: SandboxIdentity | undefined): Promise<void> {
   const { agents, diagnostics } = await loadAgentSpecs([agentsDir]);
   if (diagnostics.length > 0) {
     throw new CliError(`Invalid agent specs (run "codex fleet validate ${agentsDir}"):\n${diagnostics.map(String).join('\n')}`);
@@ -28,11 +30,17 @@ async function runUnderSandbox(name: string, agentsDir: string, stepMs: number, 
   const explainDir = explain ? mkdtempSync(join(tmpdir(), 'codex-fleet-explain-')) : undefined;
   const explainFile = explainDir === undefined ? undefined : join(explainDir, 'refusals');
   try {
-    const launch = buildSandboxedSpawn(
-      compilePolicy(agent, { kind: 'worker', slotDir: slot }),
-      workerArgv(agent),
-      explainFile === undefined ? {} : { explainFile },
-    );
+    const policy = compilePolicy(agent, { kind: 'worker', slotDir: slot, ...(identity !== undefined ? { identity } : {}) });
+    let launch;
+    try {
+      launch = buildSandboxedSpawn(policy, workerArgv(agent), {
+        ...(identity !== undefined ? { nproc: policy.threads } : {}),
+        ...(explainFile !== undefined ? { explainFile } : {}),
+      });
+    } catch (error) {
+      if (error instanceof LauncherMissingError || error instanceof SandboxReachError) throw new CliError(error.message);
+      throw error;
+    }
     const { runConformance } = await import('../../conformance/kit.js');
     process.stdout.write(`running ${agent.name}'s worker under its sandbox (workspace ${slot})\n`);
     const report = await runConformance({
@@ -55,14 +63,15 @@ async function runUnderSandbox(name: string, agentsDir: string, stepMs: number, 
 }
 
 export function registerConformanceCommand(fleet: Command): void {
-  fleet
+  const command = fleet
     .command('conformance')
     .description('Check that a worker program speaks the worker protocol (docs/protocol.md) correctly.')
     .argument('[command...]', 'the worker program and its arguments, after "--"')
     .option('--agent <name>', "run that agent's worker command under that agent's sandbox (needs the sandbox launcher)")
     .option('--agents-dir <dir>', 'with --agent: where the agent specs are', 'agents')
     .option('--step-timeout <ms>', 'time each step may take, in ms', '10000')
-    .option('--explain', "with --agent: afterwards, list every syscall the sandbox refused and the allowed_syscalls entry that would allow it")
+    .option('--explain', "with --agent: afterwards, list every syscall the sandbox refused and the allowed_syscalls entry that would allow it");
+  addSandboxUserOption(command)
     .addHelpText(
       'after',
       '\nPrints one PASS/FAIL line per check and a summary. Exit status: 0 if every check passed, 1 otherwise.\n' +
@@ -73,14 +82,14 @@ export function registerConformanceCommand(fleet: Command): void {
         '  $ codex fleet conformance --agent python-worker --agents-dir examples/python-worker/agents\n' +
         '  $ codex fleet conformance --agent python-worker --agents-dir examples/python-worker/agents --explain',
     )
-    .action(async (command: string[], options: { agent?: string; agentsDir: string; stepTimeout: string; explain?: boolean }) => {
+    .action(async (command: string[], options: { agent?: string; agentsDir: string; stepTimeout: string; explain?: boolean; sandboxUser?: string }) => {
       const stepMs = Number(options.stepTimeout);
       if (!Number.isFinite(stepMs) || stepMs <= 0) {
         throw new CliError(`Invalid --step-timeout "${options.stepTimeout}": expected a number of milliseconds > 0`, 2);
       }
       if (options.agent !== undefined) {
         if (command.length > 0) throw new CliError('Give either --agent NAME or a command after "--", not both', 2);
-        await runUnderSandbox(options.agent, options.agentsDir, stepMs, options.explain === true);
+        await runUnderSandbox(options.agent, options.agentsDir, stepMs, options.explain === true, sandboxIdentity(options));
         return;
       }
       if (options.explain === true) throw new CliError('--explain needs --agent NAME: only a sandboxed worker has refusals to explain', 2);

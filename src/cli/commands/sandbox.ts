@@ -16,11 +16,14 @@ import type { AgentSpec } from '../../spec/types.js';
 import { checkPolicy, probeKernel, refusalMessage, type KernelReport } from '../../sandbox/check.js';
 import { formatExplain, parseExplain } from '../../sandbox/explain.js';
 import { sandboxEnv } from '../../sandbox/env.js';
-import { buildSandboxedSpawn, LauncherMissingError } from '../../sandbox/launcher.js';
+import { FleetCgroup } from '../../sandbox/cgroup.js';
+import type { SandboxIdentity } from '../../sandbox/identity.js';
+import { buildSandboxedSpawn, LauncherMissingError, SandboxReachError } from '../../sandbox/launcher.js';
 import { compilePolicy, SandboxPolicyError, type SandboxKind } from '../../sandbox/policy.js';
 import { CliError } from '../errors.js';
+import { addSandboxUserOption, sandboxIdentity, type SandboxUserOption } from '../sandbox-user.js';
 
-interface SandboxOptions {
+interface SandboxOptions extends SandboxUserOption {
   check?: boolean;
   agent?: string;
   agentsDir: string;
@@ -54,11 +57,12 @@ async function loadAgents(dir: string): Promise<readonly AgentSpec[]> {
   return result.agents;
 }
 
-function compile(agent: AgentSpec, kind: SandboxKind, slotDir: string, program?: readonly string[]) {
+function compile(agent: AgentSpec, kind: SandboxKind, slotDir: string, program?: readonly string[], identity?: SandboxIdentity) {
   try {
     return compilePolicy(agent, {
       kind,
       slotDir,
+      ...(identity !== undefined ? { identity } : {}),
       ...(program !== undefined ? { program, path: sandboxEnv({ kind, slotDir, agent: agent.name }).PATH! } : {}),
     });
   } catch (error) {
@@ -112,6 +116,7 @@ async function runUnder(agentName: string, command: readonly string[], options: 
       `No agent "${agentName}" in ${options.agentsDir}: known agents are ${agents.map((a) => `"${a.name}"`).join(', ') || 'none'}`,
     );
   }
+  const identity = sandboxIdentity(options);
   const temporary = options.workspace === undefined;
   const workspace = temporary ? mkdtempSync(join(tmpdir(), 'codex-fleet-sandbox-')) : resolve(options.workspace!);
   if (!temporary) mkdirSync(workspace, { recursive: true });
@@ -119,19 +124,26 @@ async function runUnder(agentName: string, command: readonly string[], options: 
   if (options.explain === true && kind === 'command') {
     throw new CliError('--explain covers the worker policy only; run without --command-policy to see what a worker is refused', 2);
   }
-  const policy = compile(agent, kind, workspace, command);
+  const policy = compile(agent, kind, workspace, command, identity);
   const override = parseOverride(options.landlockAbiOverride);
   const explainDir = options.explain === true ? mkdtempSync(join(tmpdir(), 'codex-fleet-explain-')) : undefined;
   const explainFile = explainDir === undefined ? undefined : join(explainDir, 'refusals');
+  // Threads and processes: a pids cgroup of its own where one can be had, else RLIMIT_NPROC of the
+  // sandbox user (which counts every process of that uid on the machine).
+  const cgroups = FleetCgroup.open(`sandbox-${process.pid}`);
+  const cgroup = cgroups?.create(kind, policy.threads);
   let spawnSpec;
   try {
     spawnSpec = buildSandboxedSpawn(policy, command, {
       cwd: workspace,
       ...(override !== undefined ? { landlockAbiOverride: override } : {}),
       ...(explainFile !== undefined ? { explainFile } : {}),
+      ...(cgroup !== undefined ? { cgroup } : identity !== undefined ? { nproc: policy.threads } : {}),
     });
   } catch (error) {
-    if (error instanceof LauncherMissingError) throw new CliError(error.message);
+    cgroups?.close();
+    if (temporary) rmSync(workspace, { recursive: true, force: true });
+    if (error instanceof LauncherMissingError || error instanceof SandboxReachError) throw new CliError(error.message);
     throw error;
   }
   if (temporary) process.stderr.write(`codex fleet: workspace ${workspace} (removed afterwards; --workspace DIR to keep one)\n`);
@@ -144,6 +156,7 @@ async function runUnder(agentName: string, command: readonly string[], options: 
     child.on('exit', (code, signal) => done(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
   }).finally(() => {
     for (const [s, h] of handlers) process.off(s, h);
+    cgroups?.close();
     if (temporary) rmSync(workspace, { recursive: true, force: true });
   });
   if (explainDir !== undefined) {
@@ -161,7 +174,7 @@ async function runUnder(agentName: string, command: readonly string[], options: 
 }
 
 export function registerSandboxCommand(fleet: Command): void {
-  fleet
+  const command = fleet
     .command('sandbox')
     .description("Check the kernel's sandbox support, or run a command under an agent's sandbox policy.")
     .argument('[args...]', 'with --check: the agents directory; with --agent: the command to run (after --)')
@@ -171,7 +184,8 @@ export function registerSandboxCommand(fleet: Command): void {
     .option('--workspace <dir>', 'the slot directory: the only place the command may write (default: a temporary one)')
     .option('--command-policy', "use the exec service's command policy (processes and socketpairs; no socket(), no network)")
     .option('--explain', 'afterwards, list every refused syscall and the allowed_syscalls entry that would allow it (worker policy)')
-    .option('--landlock-abi-override <n>', 'make the launcher see at most this Landlock ABI (to test the refusal path)')
+    .option('--landlock-abi-override <n>', 'make the launcher see at most this Landlock ABI (to test the refusal path)');
+  addSandboxUserOption(command)
     .addHelpText(
       'after',
       '\nExit status: --check exits 1 if a policy cannot be enforced (with what to do); --agent passes the\n' +
@@ -182,7 +196,9 @@ export function registerSandboxCommand(fleet: Command): void {
         '  $ codex fleet sandbox --agent patch-bot -- node -e "require(\'child_process\').execSync(\'id\')"   # EPERM\n' +
         '  $ codex fleet sandbox --agent patch-bot --explain -- python3 -c "import os; os.fork()"   # names fork and why\n' +
         '  $ codex fleet sandbox --agent patch-bot --workspace /tmp/slot -- node -e "require(\'fs\').writeFileSync(\'x\', \'y\')"\n' +
-        '  $ codex fleet sandbox --agent patch-bot --command-policy --workspace /tmp/slot -- npm test',
+        '  $ codex fleet sandbox --agent patch-bot --command-policy --workspace /tmp/slot -- npm test\n\n' +
+        'As root, the command runs as --sandbox-user (default 65534:65534), the workspace is given to that user,\n' +
+        'and the command and everything it reads must be readable by that user.',
     )
     .action(async (args: string[], options: SandboxOptions) => {
       if (options.check === true && options.agent !== undefined) throw new CliError('Use either --check or --agent, not both', 2);

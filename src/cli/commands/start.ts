@@ -1,21 +1,26 @@
 /** `codex fleet start`: runs the supervisor in the foreground. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadAgentSpecs } from '../../spec/load.js';
+import { SandboxUserError } from '../../sandbox/identity.js';
+import { SlotRootError } from '../../supervisor/fleet-sandbox.js';
 import { formatEvent, type FleetEvent } from '../../supervisor/events.js';
 import { SupervisorLockedError } from '../../supervisor/lock.js';
 import { Supervisor } from '../../utils/agent/supervisor.js';
 import { CliError } from '../errors.js';
 import { nonNegativeOption } from '../options.js';
 import { addStateDirOption, statePaths, type StateDirOption } from '../fleet-client.js';
+import { addSandboxUserOption, sandboxIdentity, type SandboxUserOption } from '../sandbox-user.js';
 import { packageVersion } from '../version.js';
 
-interface StartOptions extends StateDirOption {
+interface StartOptions extends StateDirOption, SandboxUserOption {
   json?: boolean;
   config?: string;
   unsafeNoSandbox?: boolean;
   keepDays?: string;
   keepTasks?: string;
   recoverJournal?: boolean;
+  slotRoot?: string;
 }
 
 
@@ -30,6 +35,10 @@ export function registerStartCommand(fleet: Command): void {
     .option('--keep-days <days>', 'retention: delete finished tasks older than this many days (default 30)')
     .option('--keep-tasks <n>', 'retention: keep at most this many finished tasks, the newest (default 10000)')
     .option('--recover-journal', 'start even if the journal is damaged or lost tasks: move it aside and keep what is readable')
+    .option(
+      '--slot-root <dir>',
+      'when run as root: where worker slots live, reachable by the sandbox user (default: $CODEX_FLEET_SLOT_ROOT, else /var/tmp/codex-fleet-slots/<state dir>-<hash>)',
+    )
     .addHelpText(
       'after',
       '\nThe fleet runs until "codex fleet stop" or Ctrl-C (drains running tasks; a second Ctrl-C stops at once).\n' +
@@ -37,7 +46,8 @@ export function registerStartCommand(fleet: Command): void {
         'Examples:\n  $ codex fleet start\n  $ codex fleet start --json > fleet.log\n' +
         '  $ codex fleet start examples/echo-bot/agents --state-dir /tmp/fleet',
     );
-  addStateDirOption(command).action(async (paths: string[], options: StartOptions) => {
+  addSandboxUserOption(addStateDirOption(command)).action(async (paths: string[], options: StartOptions) => {
+    const slotRoot = options.slotRoot ?? process.env['CODEX_FLEET_SLOT_ROOT'];
     const loaded = await loadAgentSpecs(paths);
     if (loaded.diagnostics.length > 0) {
       for (const d of loaded.diagnostics) process.stderr.write(`${d.toString()}\n`);
@@ -52,8 +62,9 @@ export function registerStartCommand(fleet: Command): void {
       process.stdout.write(`${options.json ? JSON.stringify(event) : formatEvent(event)}\n`);
     };
     // The price catalog is large: loaded only when a fleet starts.
-    const { loadModelSettings } = await import('../model-settings.js');
-    const models = await loadModelSettings(loaded.agents, options.config);
+    const { loadFleetSettings } = await import('../model-settings.js');
+    const { models, sandboxUser } = await loadFleetSettings(loaded.agents, options.config);
+    const identity = sandboxIdentity(options, sandboxUser);
     let supervisor: Supervisor;
     try {
       supervisor = await Supervisor.start({
@@ -64,11 +75,13 @@ export function registerStartCommand(fleet: Command): void {
         ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
         ...(options.recoverJournal ? { recoverJournal: true } : {}),
         retention: { ...(keepDays === undefined ? {} : { keepDays }), ...(keepTasks === undefined ? {} : { keepTasks }) },
+        ...(identity !== undefined ? { sandboxUser: identity } : {}),
+        ...(slotRoot ? { slotRoot: resolve(slotRoot) } : {}),
         onEvent: print,
         models,
       });
     } catch (error) {
-      if (error instanceof SupervisorLockedError) throw new CliError(error.message);
+      if (error instanceof SupervisorLockedError || error instanceof SlotRootError || error instanceof SandboxUserError) throw new CliError(error.message);
       throw error;
     }
     let signals = 0;

@@ -30,8 +30,7 @@ import { MAX_JSON_DEPTH } from '../../protocol/version.js';
 import { tooDeepAt } from '../../rpc/depth.js';
 import { clipPointer, RpcError } from '../../rpc/errors.js';
 import { checkPolicy, probeKernel, refusalMessage, type KernelReport } from '../../sandbox/check.js';
-import { buildSandboxedSpawn } from '../../sandbox/launcher.js';
-import { compilePolicy } from '../../sandbox/policy.js';
+import type { SandboxIdentity } from '../../sandbox/identity.js';
 import type { AgentSpec } from '../../spec/types.js';
 import { AgentPool, clip, STDERR_LINES_PER_SECOND, type MoneyField } from '../../supervisor/agent-pool.js';
 import { LineRateLimit } from '../../supervisor/rate-limit.js';
@@ -43,7 +42,7 @@ import { StateDirWatch } from '../../supervisor/state-dir-watch.js';
 import { DAY_MS, DEFAULT_RETENTION, RETENTION_INTERVAL_MS, type RetentionPolicy } from '../../supervisor/retention.js';
 import { DEFAULT_TASK_KIND, FINAL_STATES, type TaskRecord, type TaskStore } from '../../supervisor/task-store.js';
 import { serveWorker } from '../../supervisor/services.js';
-import { workerArgv } from '../../supervisor/worker-program.js';
+import { FleetSandbox, type PreparedAgent } from '../../supervisor/fleet-sandbox.js';
 import { closest } from '../../spec/suggest.js';
 import type { Cost } from '../../control/methods.js';
 import { OpenAiGateway } from '../../gateway/openai-gateway.js';
@@ -66,6 +65,16 @@ export interface SupervisorOptions {
   readonly unsafeNoSandbox?: boolean;
   /** Testing: the launcher's own Landlock detection sees at most this ABI. */
   readonly landlockAbiOverride?: number;
+  /**
+   * Who workers run as when the supervisor is root (never root itself). Default 65534:65534. Ignored
+   * (workers run as the user) when the supervisor is not root; asking for another uid then is an error.
+   */
+  readonly sandboxUser?: SandboxIdentity;
+  /**
+   * Where worker slots live when workers run as another user (the state directory is 0700 and
+   * theirs is not). Default: /var/tmp/codex-fleet-slots/<state dir name>-<hash>.
+   */
+  readonly slotRoot?: string;
   /** Receives every event, from the first one of the start-up on. */
   readonly onEvent?: (event: FleetEvent) => void;
   /** How long finished tasks are kept (default {@link DEFAULT_RETENTION}). */
@@ -116,6 +125,8 @@ export class Supervisor implements ControlHandlers {
   private store!: TaskStore;
   private ledger!: Ledger;
   private meter!: ModelMeter;
+  private sandbox!: FleetSandbox;
+  private readonly prepared = new Map<string, PreparedAgent>();
   private lock!: SupervisorLock;
   private control!: ControlServer;
   private stopping: Promise<void> | undefined;
@@ -157,6 +168,23 @@ export class Supervisor implements ControlHandlers {
     this.paths.ensure();
     this.lock = await SupervisorLock.acquire(this.paths);
     try {
+      this.sandbox = new FleetSandbox({
+        paths: this.paths,
+        agents: this.options.agents,
+        ...(this.options.sandboxUser ? { sandboxUser: this.options.sandboxUser } : {}),
+        ...(this.options.slotRoot ? { slotRoot: this.options.slotRoot } : {}),
+        ...(this.options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
+        ...(this.options.landlockAbiOverride === undefined ? {} : { landlockAbiOverride: this.options.landlockAbiOverride }),
+      });
+      const leftovers = this.sandbox.sweepLeftovers();
+      if (leftovers.length > 0) {
+        this.events.emit({
+          type: 'log',
+          message: `killed ${leftovers.length} process(es) the previous supervisor of this state directory left running (pids ${leftovers.join(', ')})`,
+          data: { leftovers },
+        });
+      }
+      this.sandbox.prepareSlotRoot();
       const journal = new SqliteJournal(this.paths.journal, {
         highWaterPath: this.paths.highWater,
         onDamage: this.options.recoverJournal ? 'recover' : 'refuse',
@@ -231,8 +259,23 @@ export class Supervisor implements ControlHandlers {
         data: { pid: process.pid, state_dir: this.paths.dir },
       });
       const paused = this.store.paused();
+      if (this.sandbox.identity !== undefined) {
+        const { uid, gid } = this.sandbox.identity;
+        this.events.emit({
+          type: 'log',
+          message: `workers run as uid ${uid} gid ${gid} (the supervisor is root); slots in ${this.sandbox.slotsDir}; ` +
+            (this.sandbox.cgroup ? `threads bounded per worker by pids cgroups (v${this.sandbox.cgroup.version})` : `threads bounded by RLIMIT_NPROC ${this.sandbox.nproc} for uid ${uid} as a whole (no pids cgroup here)`),
+        });
+      }
+      const owners = new Map<string, number>();
+      for (const spec of this.options.agents) {
+        const prepared = this.sandbox.prepare(spec, owners);
+        this.prepared.set(spec.name, prepared);
+        for (const copy of prepared.staged) this.events.emit({ type: 'log', agent: spec.name, message: `the sandbox user cannot read the program; using a read-only copy: ${copy}` });
+      }
       for (const [name, pool] of this.pools) {
-        const refusal = kernel === undefined ? undefined : this.sandboxRefusal(pool.spec, kernel);
+        const prepared = this.prepared.get(name);
+        const refusal = (kernel === undefined ? undefined : this.sandboxRefusal(prepared?.spec ?? pool.spec, kernel)) ?? prepared?.refusal;
         if (refusal) pool.refuse(refusal);
         else pool.start(paused.get(name));
       }
@@ -241,6 +284,7 @@ export class Supervisor implements ControlHandlers {
       this.watch?.close();
       await this.control?.close();
       this.store?.close();
+      this.sandbox?.close();
       this.lock.release();
       throw error;
     }
@@ -313,7 +357,8 @@ export class Supervisor implements ControlHandlers {
 
   private sandboxRefusal(spec: AgentSpec, kernel: KernelReport): string | undefined {
     try {
-      const policy = compilePolicy(spec, { kind: 'worker', slotDir: this.paths.slot(spec.name, 0) });
+      const prepared = this.prepared.get(spec.name) ?? { spec, staged: [] };
+      const policy = this.sandbox.policy(prepared, this.sandbox.slot(spec.name, 0));
       const verdict = checkPolicy(kernel, policy);
       return verdict.ok ? undefined : refusalMessage(spec.name, 'worker', verdict);
     } catch (error) {
@@ -340,18 +385,17 @@ export class Supervisor implements ControlHandlers {
         this.failFleet(`the journal cannot be written (${error.message}): stopping now; everything acknowledged before is on disk`);
       },
       workerOptions: (index) => {
-        const slotDir = this.paths.slot(spec.name, index);
-        const policy = compilePolicy(spec, { kind: 'worker', slotDir });
-        const spawn = buildSandboxedSpawn(policy, workerArgv(spec), {
-          ...(this.options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
-          ...(this.options.landlockAbiOverride === undefined ? {} : { landlockAbiOverride: this.options.landlockAbiOverride }),
-        });
+        const prepared = this.prepared.get(spec.name) ?? { spec, staged: [] };
+        const { spawn, slotDir, lifecycle } = this.sandbox.spawn(prepared, index);
+        const program = prepared.spec.worker;
         return {
           agent: spec,
           index,
           spawn,
           workspace: slotDir,
-          ...(spec.worker.kind === 'plugin' ? { pluginPath: spec.worker.pluginPath } : {}),
+          lifecycle,
+          diskLimitBytes: spec.limits.disk_mb * 1024 * 1024,
+          ...(program.kind === 'plugin' ? { pluginPath: program.pluginPath } : {}),
           supervisorVersion: this.version,
           serve,
         };
@@ -614,6 +658,7 @@ export class Supervisor implements ControlHandlers {
         if (task) for (const wake of waiting) wake(task);
       }
       this.store.close();
+      this.sandbox.close();
       this.lock.release();
       this.events.emit({ type: 'fleet.stopped', message: 'fleet stopped' });
       this.resolveDone();
