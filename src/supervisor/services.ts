@@ -4,6 +4,7 @@
  * this version answer with a clear error instead of pretending.
  */
 import { ErrorCodes } from '../protocol/error-codes.js';
+import { RepoDiff } from '../protocol/repo.js';
 import { CommitRequest, ExecRun, Log, ModelComplete } from '../protocol/services.js';
 import type { Connection } from '../rpc/connection.js';
 import { RpcError } from '../rpc/errors.js';
@@ -38,6 +39,9 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
     });
     connection.onRequest(CommitRequest, () => {
       throw new RpcError(ErrorCodes.CommitRejected, 'Commits are not available in this version of codex fleet');
+    });
+    connection.onRequest(RepoDiff, (params) => {
+      throw new RpcError(ErrorCodes.RepoError, 'Repository facts are not available in this version of codex fleet', { range: params.range });
     });
     connection.onNotification(Log, (params) => hooks.log(worker, params.level, params.message, params.task_id));
   };
