@@ -9,6 +9,7 @@ import { registerInitCommand } from './commands/init.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTaskCommands } from './commands/tasks.js';
+import { registerBranchCommands } from './commands/branches.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { packageVersion } from './version.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerValidateCommand(fleet);
   registerStartCommand(fleet);
   registerTaskCommands(fleet);
+  registerBranchCommands(fleet);
   registerAdminCommands(fleet);
   registerSandboxCommand(fleet);
   registerWorkerCommand(fleet);

@@ -13,6 +13,8 @@ export const ControlErrorCodes = Object.freeze({
   UnknownTask: -32052,
   NotAccepting: -32053,
   WaitTimeout: -32054,
+  InvalidBase: -32055,
+  LandRefused: -32056,
 });
 
 export const CONTROL_ERROR_MEANINGS: Readonly<Record<keyof typeof ControlErrorCodes, string>> = Object.freeze({
@@ -21,6 +23,8 @@ export const CONTROL_ERROR_MEANINGS: Readonly<Record<keyof typeof ControlErrorCo
   UnknownTask: 'No task with that id is in the journal.',
   NotAccepting: 'The fleet is stopping and accepts no new tasks.',
   WaitTimeout: '`tasks/wait` gave up before the task finished; the task goes on.',
+  InvalidBase: 'The task\'s `base` is not a commit of the fleet\'s repository (or the project is not a git repository).',
+  LandRefused: 'Landing or discarding a task\'s branch was refused; the message says why. Nothing was changed.',
 });
 
 const TaskState = Type.Union(
@@ -148,11 +152,18 @@ export const Submit = defineRequest({
       agent: Type.String({ minLength: 1 }),
       kind: Type.Optional(Type.String({ minLength: 1, description: 'What to do, e.g. "repair". Default: "default".' })),
       input: Type.Unknown({ description: 'Any JSON value.' }),
+      base: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description: 'The commit the task\'s worktree starts from: a branch, tag or sha, `HEAD` (the default), or `worktree` (a snapshot of your uncommitted changes).',
+        }),
+      ),
+      keep: Type.Optional(Type.Boolean({ description: 'Keep the task\'s worktree after it finishes, for review. Default false.' })),
     },
     { additionalProperties: false },
   ),
   result: TaskResult,
-  errors: [ControlErrorCodes.UnknownAgent, ControlErrorCodes.NotAccepting],
+  errors: [ControlErrorCodes.UnknownAgent, ControlErrorCodes.NotAccepting, ControlErrorCodes.InvalidBase],
 });
 
 export const GetTask = defineRequest({
@@ -256,6 +267,45 @@ export const EventNotification = defineNotification({
   params: Type.Object({ event: FleetEventSchema }, { additionalProperties: false }),
 });
 
+const BranchSchema = Type.Object(
+  {
+    task: Type.String(),
+    agent: Type.String(),
+    branch: Type.String(),
+    base: Type.String(),
+    state: Type.String({ description: 'queued, active, finished, landed or discarded.' }),
+    worktree: Type.Union([Type.String(), Type.Null()]),
+    commits: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'Each commit and where it is (outcome, sha, landed_sha, reason).' }),
+  },
+  { additionalProperties: false, title: 'Fleet branch' },
+);
+
+export const ListBranches = defineRequest({
+  method: 'branches/list',
+  direction: 'client-to-supervisor',
+  description: 'The fleet/<agent>/<task> branches with their task and state.',
+  params: Empty,
+  result: Type.Object({ branches: Type.Array(BranchSchema) }, { additionalProperties: false }),
+});
+
+export const LandBranch = defineRequest({
+  method: 'branches/land',
+  direction: 'client-to-supervisor',
+  description: 'Lands a task\'s branch on your current branch (as `land: commit` does), through the commit queue.',
+  params: TaskIdParams,
+  result: Type.Object({ sha: Type.String(), branch: Type.String() }, { additionalProperties: false }),
+  errors: [ControlErrorCodes.LandRefused],
+});
+
+export const DiscardBranch = defineRequest({
+  method: 'branches/discard',
+  direction: 'client-to-supervisor',
+  description: 'Deletes a task\'s branch and worktree.',
+  params: TaskIdParams,
+  result: Empty,
+  errors: [ControlErrorCodes.LandRefused],
+});
+
 export const CONTROL_METHODS = Object.freeze([
   Hello,
   Status,
@@ -270,4 +320,7 @@ export const CONTROL_METHODS = Object.freeze([
   StopFleet,
   Subscribe,
   EventNotification,
+  ListBranches,
+  LandBranch,
+  DiscardBranch,
 ]);

@@ -26,6 +26,9 @@ import {
   StopFleet,
   Submit,
   Subscribe,
+  ListBranches,
+  LandBranch,
+  DiscardBranch,
   WaitTask,
   type AgentStatus,
   type FleetEvent,
@@ -37,7 +40,10 @@ import {
 export interface ControlHandlers {
   readonly version: string;
   status(): FleetStatus;
-  submit(agent: string, input: unknown, kind?: string): Promise<TaskView>;
+  submit(agent: string, input: unknown, kind?: string, options?: { base?: string; keep?: boolean }): Promise<TaskView>;
+  branches(): ResultOf<typeof ListBranches>['branches'];
+  landBranch(task: string): Promise<{ sha: string; branch: string }>;
+  discardBranch(task: string): Promise<void>;
   getTask(id: string): TaskView;
   listTasks(filter: ParamsOf<typeof ListTasks>): TaskView[];
   waitTask(id: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<TaskView>;
@@ -133,7 +139,15 @@ export class ControlServer {
       return { pid: process.pid, version: this.handlers.version, state_dir: this.paths.dir };
     });
     guarded(Status, () => this.handlers.status());
-    guarded(Submit, async (p) => ({ task: await this.handlers.submit(p.agent, p.input, p.kind) }));
+    guarded(Submit, async (p) => ({
+      task: await this.handlers.submit(p.agent, p.input, p.kind, { ...(p.base !== undefined ? { base: p.base } : {}), ...(p.keep !== undefined ? { keep: p.keep } : {}) }),
+    }));
+    guarded(ListBranches, () => ({ branches: this.handlers.branches() }));
+    guarded(LandBranch, (p) => this.handlers.landBranch(p.id));
+    guarded(DiscardBranch, async (p) => {
+      await this.handlers.discardBranch(p.id);
+      return {};
+    });
     guarded(GetTask, (p) => ({ task: this.handlers.getTask(p.id) }));
     guarded(ListTasks, (p) => ({ tasks: this.handlers.listTasks(p) }));
     guarded(WaitTask, async (p, signal) => ({

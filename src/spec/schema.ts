@@ -256,6 +256,17 @@ const agentSpecProperties = {
       ...expected('a list of exec rules'),
     }),
   ),
+  land: Type.Optional(
+    Type.Union([Type.Literal('branch'), Type.Literal('commit')], {
+      default: 'branch',
+      title: 'Landing',
+      description:
+        'Where a task\'s commit goes: `branch` leaves it on its `fleet/<agent>/<task>` branch for review; `commit` puts it ' +
+        'on your current branch, updating only the files it changes, and only when you have no uncommitted edits to them ' +
+        'and it applies cleanly on the tip. Default: branch.',
+      ...expected('"branch" or "commit"'),
+    }),
+  ),
   restart: Type.Optional(RestartSchema),
 };
 

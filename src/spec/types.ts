@@ -39,6 +39,8 @@ export interface AgentSpec {
   readonly provider?: string;
   readonly limits: AgentLimits;
   readonly exec: readonly ExecRule[];
+  /** Where a task's commit goes: its `fleet/<agent>/<task>` branch (`branch`) or the user's current branch (`commit`). */
+  readonly land: 'branch' | 'commit';
   readonly restart: RestartPolicy;
   /** Where the spec came from: absolute path of its file. */
   readonly file: string;

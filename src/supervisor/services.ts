@@ -10,11 +10,22 @@ import type { Connection } from '../rpc/connection.js';
 import { RpcError } from '../rpc/errors.js';
 import type { AgentSpec } from '../spec/types.js';
 import { matchExecRule } from './exec-allow-list.js';
+import { runCommand } from './exec-run.js';
 import type { WorkerHandle } from './worker.js';
+import type { Workspaces } from './workspaces.js';
 
 export interface ServiceHooks {
   log(worker: WorkerHandle, level: string, message: string, taskId: string | undefined): void;
+  /** Task workspaces (worktrees, commits, repo/diff). */
+  readonly workspaces: Workspaces;
+  /** Every command run, finished or not. */
+  execEvent(worker: WorkerHandle, taskId: string | undefined, argv: readonly string[], outcome: string, durationMs: number, data: Record<string, unknown>): void;
+  readonly landlockAbiOverride?: number;
+  readonly unsafeNoSandbox?: boolean;
 }
+
+/** Output kept per stream of a command (also given to workers as `limits.exec_output_bytes`). */
+export const EXEC_OUTPUT_BYTES = 1024 * 1024;
 
 export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection: Connection, worker: WorkerHandle) => void {
   return (connection, worker) => {
@@ -28,21 +39,46 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
       }
       throw new RpcError(ErrorCodes.ModelError, 'Model calls are not available in this version of codex fleet');
     });
-    connection.onRequest(ExecRun, (params) => {
-      if (!matchExecRule(agent, params.argv)) {
+    connection.onRequest(ExecRun, async (params, ctx) => {
+      const taskId = params.task_id ?? worker.currentTaskId;
+      const rule = matchExecRule(agent, params.argv);
+      if (!rule) {
+        const list = agent.exec.length === 0 ? 'it is empty' : agent.exec.map((r) => JSON.stringify(r.command) + (r.allow_extra_args ? ' (+args)' : '')).join(', ');
+        hooks.execEvent(worker, taskId, params.argv, 'refused: not on the exec allow-list', 0, { refused: true });
         throw new RpcError(
           ErrorCodes.ExecNotAllowed,
-          `${JSON.stringify(params.argv)} is not in ${agent.name}'s exec allow-list (the "exec" field of its spec)`,
+          `${JSON.stringify(params.argv)} is not in ${agent.name}'s exec allow-list (the "exec" field of ${agent.file}): ${list}`,
+          { argv: params.argv },
         );
       }
-      throw new RpcError(ErrorCodes.ExecFailed, 'Running commands is not available in this version of codex fleet');
+      const workdir = hooks.workspaces.workdir(taskId) ?? worker.options.workspace;
+      const started = Date.now();
+      try {
+        const result = await runCommand(agent, {
+          argv: params.argv,
+          rule,
+          workdir,
+          ...(params.cwd !== undefined ? { cwd: params.cwd } : {}),
+          ...(params.stdin !== undefined ? { stdin: params.stdin } : {}),
+          ...(params.timeout_s !== undefined ? { timeoutS: params.timeout_s } : {}),
+          dependencies: hooks.workspaces.dependencies(),
+          outputBytes: EXEC_OUTPUT_BYTES,
+          signal: ctx.signal,
+          ...(hooks.landlockAbiOverride !== undefined ? { landlockAbiOverride: hooks.landlockAbiOverride } : {}),
+          ...(hooks.unsafeNoSandbox === true ? { unsafeNoSandbox: true } : {}),
+        });
+        const outcome = result.timed_out ? `timed out after ${rule.timeout_s}s` : result.signal ? `killed by ${result.signal}` : `exit ${result.exit_code}`;
+        hooks.execEvent(worker, taskId, params.argv, outcome, result.duration_ms, { exit_code: result.exit_code, signal: result.signal, timed_out: result.timed_out });
+        return result;
+      } catch (error) {
+        hooks.execEvent(worker, taskId, params.argv, `failed: ${(error as Error).message}`, Date.now() - started, { error: (error as Error).message });
+        throw error;
+      }
     });
-    connection.onRequest(CommitRequest, () => {
-      throw new RpcError(ErrorCodes.CommitRejected, 'Commits are not available in this version of codex fleet');
-    });
-    connection.onRequest(RepoDiff, (params) => {
-      throw new RpcError(ErrorCodes.RepoError, 'Repository facts are not available in this version of codex fleet', { range: params.range });
-    });
+    connection.onRequest(CommitRequest, (params) =>
+      hooks.workspaces.commit(agent, params.task_id ?? worker.currentTaskId, params.message, params.paths),
+    );
+    connection.onRequest(RepoDiff, (params) => hooks.workspaces.diff(params.task_id ?? worker.currentTaskId, params.range));
     connection.onNotification(Log, (params) => hooks.log(worker, params.level, params.message, params.task_id));
   };
 }

@@ -13,6 +13,7 @@ import { loadAgentSpecs } from '../../spec/load.js';
 import type { AgentSpec } from '../../spec/types.js';
 import { checkPolicy, probeKernel, refusalMessage, type KernelReport } from '../../sandbox/check.js';
 import { sandboxEnv } from '../../sandbox/env.js';
+import { buildCommandSpawn } from '../../sandbox/command.js';
 import { buildSandboxedSpawn, LauncherMissingError } from '../../sandbox/launcher.js';
 import { compilePolicy, SandboxPolicyError, type SandboxKind } from '../../sandbox/policy.js';
 import { CliError } from '../errors.js';
@@ -115,10 +116,19 @@ async function runUnder(agentName: string, command: readonly string[], options: 
   const override = parseOverride(options.landlockAbiOverride);
   let spawnSpec;
   try {
-    spawnSpec = buildSandboxedSpawn(policy, command, {
-      cwd: workspace,
-      ...(override !== undefined ? { landlockAbiOverride: override } : {}),
-    });
+    // The command policy is built exactly as the exec service builds it (src/sandbox/command.ts).
+    spawnSpec =
+      kind === 'command'
+        ? buildCommandSpawn(agent, {
+            workdir: workspace,
+            argv: command,
+            dependencies: [join(workspace, 'node_modules')],
+            ...(override !== undefined ? { landlockAbiOverride: override } : {}),
+          })
+        : buildSandboxedSpawn(policy, command, {
+            cwd: workspace,
+            ...(override !== undefined ? { landlockAbiOverride: override } : {}),
+          });
   } catch (error) {
     if (error instanceof LauncherMissingError) throw new CliError(error.message);
     throw error;

@@ -11,7 +11,7 @@
  * await supervisor.done;
  * ```
  */
-import { ControlErrorCodes, type AgentStatus, type FleetStatus, type TaskView } from '../../control/methods.js';
+import { ControlErrorCodes, type ListBranches, type AgentStatus, type FleetStatus, type TaskView } from '../../control/methods.js';
 import { ControlServer, type ControlHandlers } from '../../control/server.js';
 import { RpcError } from '../../rpc/errors.js';
 import { checkPolicy, probeKernel, refusalMessage, type KernelReport } from '../../sandbox/check.js';
@@ -28,6 +28,13 @@ import { DEFAULT_TASK_KIND, FINAL_STATES, type TaskRecord, type TaskStore } from
 import { serveWorker } from '../../supervisor/services.js';
 import { workerArgv } from '../../supervisor/worker-program.js';
 import { closest } from '../../spec/suggest.js';
+import { LocalCommitQueue } from '../../git/commit-queue.js';
+import { CommitRefusal, DEFAULT_IDENTITY, type GitIdentity } from '../../git/commit.js';
+import type { ResultOf } from '../../protocol/method.js';
+import { WorkspaceStore } from '../../git/workspace-store.js';
+import { BaseError, findRepository } from '../../git/worktrees.js';
+import { Workspaces } from '../../supervisor/workspaces.js';
+import { join } from 'node:path';
 
 export interface SupervisorOptions {
   readonly agents: readonly AgentSpec[];
@@ -39,6 +46,8 @@ export interface SupervisorOptions {
   readonly unsafeNoSandbox?: boolean;
   /** Testing: the launcher's own Landlock detection sees at most this ABI. */
   readonly landlockAbiOverride?: number;
+  /** Author and committer of the fleet's commits. Default: "codex fleet <codex-fleet@localhost>". */
+  readonly gitIdentity?: GitIdentity;
   /** Receives every event, from the first one of the start-up on. */
   readonly onEvent?: (event: FleetEvent) => void;
 }
@@ -56,6 +65,8 @@ export class Supervisor implements ControlHandlers {
   private readonly logLimits = new WeakMap<object, LineRateLimit>();
   private readonly waiters = new Map<string, Set<(task: TaskRecord) => void>>();
   private store!: TaskStore;
+  /** Task worktrees, commits and repository facts. */
+  workspaces!: Workspaces;
   private lock!: SupervisorLock;
   private control!: ControlServer;
   private stopping: Promise<void> | undefined;
@@ -89,6 +100,13 @@ export class Supervisor implements ControlHandlers {
       for (const task of recovered.failed) {
         this.events.emit({ type: 'task.failed', agent: task.agent, task: task.id, message: `task ${task.id} failed: ${task.error}` });
       }
+      this.workspaces = new Workspaces(
+        await findRepository(this.options.projectDir),
+        new WorkspaceStore(join(this.paths.dir, 'workspaces')),
+        new LocalCommitQueue(),
+        this.events,
+        this.options.gitIdentity ?? DEFAULT_IDENTITY,
+      );
       const kernel = this.options.unsafeNoSandbox ? undefined : await this.probe();
       if (this.options.unsafeNoSandbox) {
         this.events.emit({
@@ -140,11 +158,27 @@ export class Supervisor implements ControlHandlers {
           this.events.emit({ type: 'log', agent: spec.name, worker: worker.index, ...(taskId ? { task: taskId } : {}), message: text });
         if (limit.take((n) => emit(`(${n} more log lines not shown)`))) emit(`${level}: ${clip(message)}`);
       },
+      workspaces: this.workspaces,
+      execEvent: (worker, taskId, argv, outcome, durationMs, data) =>
+        this.events.emit({
+          type: 'exec',
+          agent: spec.name,
+          worker: worker.index,
+          ...(taskId ? { task: taskId } : {}),
+          message: `exec ${clip(JSON.stringify(argv))}: ${clip(outcome)} (${durationMs} ms)`,
+          data: { argv: [...argv], duration_ms: durationMs, ...data },
+        }),
+      ...(this.options.landlockAbiOverride === undefined ? {} : { landlockAbiOverride: this.options.landlockAbiOverride }),
+      ...(this.options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
     });
     return new AgentPool(spec, {
       store: this.store,
       events: this.events,
       onTaskFinal: (task) => this.settle(task),
+      workspace: {
+        prepare: (task, index) => this.workspaces.prepare(task, spec.name, this.paths.slot(spec.name, index)),
+        finish: (task) => this.workspaces.finish(task),
+      },
       onJournalFailure: (error) => {
         this.events.emit({
           type: 'fleet.error',
@@ -215,13 +249,47 @@ export class Supervisor implements ControlHandlers {
     };
   }
 
-  async submit(agent: string, input: unknown, kind: string = DEFAULT_TASK_KIND): Promise<TaskView> {
+  async submit(agent: string, input: unknown, kind: string = DEFAULT_TASK_KIND, options: { base?: string; keep?: boolean } = {}): Promise<TaskView> {
     const pool = this.pool(agent);
     if (this.stopping) throw new RpcError(ControlErrorCodes.NotAccepting, 'The fleet is stopping and takes no new tasks');
+    let base;
+    try {
+      base = await this.workspaces.resolve(options.base);
+    } catch (error) {
+      if (error instanceof BaseError) throw new RpcError(ControlErrorCodes.InvalidBase, error.message);
+      throw error;
+    }
     const task = await this.store.submit(agent, kind, input);
+    if (base !== undefined) this.workspaces.record(task.id, agent, base, options.keep === true);
     this.events.emit({ type: 'task.queued', agent, task: task.id, message: `task ${task.id} queued` });
     pool.pump();
     return task;
+  }
+
+  branches(): ResultOf<typeof ListBranches>['branches'] {
+    return this.workspaces.branches().map((r) => ({
+      task: r.task, agent: r.agent, branch: r.branch, base: r.base, state: r.state, worktree: r.worktree ?? null,
+      commits: r.commits.map((c) => ({ ...c })),
+    }));
+  }
+
+  async landBranch(task: string): Promise<{ sha: string; branch: string }> {
+    try {
+      const landed = await this.workspaces.land(task);
+      return { sha: landed.landed_sha!, branch: landed.landed_on! };
+    } catch (error) {
+      if (error instanceof CommitRefusal) throw new RpcError(ControlErrorCodes.LandRefused, error.message);
+      throw error;
+    }
+  }
+
+  async discardBranch(task: string): Promise<void> {
+    try {
+      await this.workspaces.discard(task);
+    } catch (error) {
+      if (error instanceof CommitRefusal) throw new RpcError(ControlErrorCodes.LandRefused, error.message);
+      throw error;
+    }
   }
 
   getTask(id: string): TaskView {
