@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the sandbox launcher (native/launcher/launcher.c) with the system C compiler.
+// Builds the sandbox launcher (every native/launcher/*.c) with the system C compiler.
 // Runs as npm's `install` script; also `node scripts/build-launcher.mjs [--force]` by hand.
 // Skips the compile when the binary is newer than its sources.
 import { spawnSync } from 'node:child_process';
@@ -26,7 +26,8 @@ if (!force && existsSync(out) && statSync(out).mtimeMs >= newestSource) {
 }
 
 const cc = process.env.CC || 'cc';
-const args = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-o', out, join(srcDir, 'launcher.c')];
+const cFiles = sources.filter((f) => f.endsWith('.c'));
+const args = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-pthread', '-o', out, ...cFiles];
 mkdirSync(outDir, { recursive: true });
 const started = Date.now();
 const result = spawnSync(cc, args, { stdio: 'inherit' });

@@ -11,8 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { CONTROL_ERROR_MEANINGS, CONTROL_METHODS, ControlErrorCodes } from '../src/control/methods.js';
 import { methodReference } from '../src/docs/method-reference.js';
 import { fieldTable, syscallLists } from '../src/docs/spec-reference.js';
+import { refusedSyscallsHeader } from '../src/docs/refused-syscalls-header.js';
 import { ErrorCodes } from '../src/protocol/error-codes.js';
 import { methodSchemaFiles, protocolSchemaFiles } from '../src/protocol/schemas.js';
+import { FleetConfigSchema } from '../src/fleet-config/schema.js';
 import { AgentSpecSchema } from '../src/spec/schema.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,6 +41,10 @@ function outputs(): Map<string, string> {
   }
   const specDoc = readFileSync(join(root, 'docs/agent-spec.md'), 'utf8');
   files.set('docs/agent-spec.md', splice(splice(specDoc, 'fields', fieldTable()), 'syscalls', syscallLists()));
+  files.set('native/launcher/refused-syscalls.h', refusedSyscallsHeader());
+  files.set('docs/fleet-config.schema.json', json(FleetConfigSchema));
+  const configDoc = readFileSync(join(root, 'docs/fleet-config.md'), 'utf8');
+  files.set('docs/fleet-config.md', splice(configDoc, 'fields', fieldTable(FleetConfigSchema)));
 
   const errorNames = new Map<number, string>([
     ...Object.entries(ErrorCodes).map(([name, code]) => [code, name] as [number, string]),

@@ -20,6 +20,7 @@ import threading
 
 PROTOCOL_VERSION = "1.0"
 MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 256  # levels of arrays and objects in one message
 READ_CHUNK = 1 << 16
 GRACE_S = 5.0
 
@@ -400,10 +401,17 @@ def handle_response(msg):
         pending = _outgoing.pop(msg_id, None)
     if pending is None:
         return  # unknown or cancelled id: ignore
-    if "error" in msg and isinstance(msg["error"], dict):
-        pending.error = msg["error"]
+    error = msg.get("error")
+    well_formed = msg.get("jsonrpc") == "2.0" and (("result" in msg) != ("error" in msg)) and (
+        "error" not in msg or (isinstance(error, dict) and isinstance(error.get("code"), int)
+                               and not isinstance(error.get("code"), bool) and isinstance(error.get("message"), str)))
+    if not well_formed:
+        # A malformed response still ends the call it names: as a failure, never as a result.
+        pending.error = {"code": INVALID_REQUEST, "message": "Invalid response from the supervisor"}
+    elif "error" in msg:
+        pending.error = error
     else:
-        pending.result = msg.get("result")
+        pending.result = msg["result"]
     pending.done.set()
 
 
@@ -441,6 +449,41 @@ def handle_one(msg):
     return None
 
 
+def too_deep_at(value, limit=MAX_DEPTH):
+    """JSON Pointer of an array or object deeper than `limit` levels in `value`, or None. No recursion."""
+    stack = [(value, 1, "")]
+    while stack:
+        node, level, path = stack.pop()
+        if level > limit:
+            return path
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, level + 1, "%s/%s" % (path, str(key).replace("~", "~0").replace("/", "~1"))))
+    return None
+
+
+def refuse_too_deep(msg, path):
+    """A message past the depth limit: a request gets -32600; a response fails the call it names."""
+    detail = "nested deeper than %d levels of arrays and objects" % MAX_DEPTH
+    if isinstance(msg, dict) and "method" not in msg and ("result" in msg or "error" in msg):
+        if is_id(msg.get("id")):
+            with _outgoing_lock:
+                pending = _outgoing.pop(msg["id"], None)
+            if pending is not None:
+                pending.error = {"code": INVALID_REQUEST, "message": "Invalid response from the supervisor: " + detail}
+                pending.done.set()
+        return None
+    reply_id = msg["id"] if isinstance(msg, dict) and "method" in msg and is_id(msg.get("id")) else None
+    return error_response(reply_id, INVALID_REQUEST, "Invalid Request: %s: %s" % (path, detail), {"path": path})
+
+
+def handle_checked(msg):
+    """handle_one, after the depth check."""
+    path = too_deep_at(msg)
+    return handle_one(msg) if path is None else refuse_too_deep(msg, path)
+
+
 def finish_batch(items):
     responses = []
     for item in items:
@@ -464,17 +507,20 @@ def handle_line(line):
     except ValueError as e:  # also bad UTF-8
         send(error_response(None, PARSE_ERROR, "Parse error", {"message": str(e)[:200]}))
         return
+    except RecursionError:  # far past the depth limit: nothing of it can be read
+        send(error_response(None, INVALID_REQUEST, "Invalid Request: nested deeper than %d levels" % MAX_DEPTH, {"path": ""}))
+        return
     if isinstance(msg, list):
         if not msg:
             send(error_response(None, INVALID_REQUEST, "Invalid Request: empty batch", {"path": ""}))
             return
-        items = [handle_one(m) for m in msg]
+        items = [handle_checked(m) for m in msg]
         if any(isinstance(i, Deferred) for i in items):
             _spawn(finish_batch, items)
         else:
             finish_batch(items)
         return
-    result = handle_one(msg)
+    result = handle_checked(msg)
     if isinstance(result, Deferred):
         _spawn(finish_one, result)
     elif result is not None:

@@ -41,6 +41,8 @@
 #include <linux/securebits.h>
 
 #include "landlock_compat.h"
+#include "notify.h"
+#include "refused-syscalls.h"
 
 #define LAUNCHER_VERSION 1
 
@@ -85,6 +87,7 @@ struct policy {
   pid_t parent_pid;        /* expected parent; 0 = whoever started us */
   int require_abi;
   int verbose;
+  const char *explain_file; /* explain mode: refusals are reported here instead of silently EPERM */
   char **argv;
 };
 
@@ -329,30 +332,29 @@ static void on_nr_return(struct prog *p, uint32_t sys, uint32_t action) {
   RET(action);
 }
 
-/* Always refused, whatever --allow says. */
-static const uint32_t always_refused[] = {
-  SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev, SYS_bpf, SYS_perf_event_open,
-  SYS_mount, SYS_umount2, SYS_unshare, SYS_setns, SYS_keyctl, SYS_add_key, SYS_request_key,
-  425 /* io_uring_setup */, 426 /* io_uring_enter */, 427 /* io_uring_register */,
-  428 /* open_tree */, 429 /* move_mount */, 430 /* fsopen */, 431 /* fsconfig */, 432 /* fsmount */,
-  433 /* fspick */, 438 /* pidfd_getfd */, 442 /* mount_setattr */, SYS_pivot_root, SYS_chroot,
-  SYS_userfaultfd, SYS_kexec_load, 320 /* kexec_file_load */, SYS_init_module, SYS_finit_module,
-  SYS_delete_module, SYS_reboot, SYS_swapon, SYS_swapoff, SYS_acct, SYS_quotactl, SYS_lookup_dcookie,
-  SYS_open_by_handle_at, SYS_name_to_handle_at,
-};
+/* Always refused, whatever --allow says: the list is src/spec/syscalls/catalog.ts's, written by "npm run gen". */
+static const uint32_t always_refused[] = {ALWAYS_REFUSED_SYSCALLS};
 
 #define NS_CLONE_FLAGS \
   (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 #define TIOCSTI_NR 0x5412
 #define TIOCLINUX_NR 0x541C
 
+/* What a filter routes to the notification handler (notify.c), and whether it is the resident's. */
+struct filter_opts {
+  int notify_fchmod; /* fchmod -> the handler, which checks and performs it */
+  int explain;       /* every EPERM refusal -> the handler, which records it and answers EPERM */
+  int resident;      /* the resident launcher's own filter: its handler thread needs pidfd_getfd */
+  int handoff_fd;    /* >= 0: sendmsg on this descriptor passes (handing the listener to the handler) */
+};
+
 /*
  * Compiles the filter. `resident_extra` is set for the command policy's launcher-side filter: the
  * launcher itself also needs to wait, signal and read; the command gets a second, stricter filter
  * stacked on top after fork (seccomp keeps the most restrictive verdict of all filters).
  */
-static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t allow[NR_WORDS]) {
-  const uint32_t deny = ERRNO(EPERM);
+static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t allow[NR_WORDS], const struct filter_opts *o) {
+  const uint32_t deny = o->explain ? SECCOMP_RET_USER_NOTIF : ERRNO(EPERM);
   p->n = 0;
   /* Architecture: anything but x86_64 (e.g. int 0x80 i386 entry) kills the process. */
   LD((uint32_t)offsetof(struct seccomp_data, arch));
@@ -362,8 +364,19 @@ static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t a
   /* x32 ABI numbers (bit 30 set) and anything past the table: refused. */
   emit(p, BPF_JMP | BPF_JGE | BPF_K, 0, 1, 0x40000000U);
   RET(deny);
+  if (o->handoff_fd >= 0) {
+    /* sendmsg on the handler's socket only: the launcher sends it the listener, then closes the socket.
+     * (Afterwards that number may name another descriptor; stdio is the only socket a worker can hold.) */
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, SYS_sendmsg);
+    LD(ARG_LO(0));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)o->handoff_fd);
+    RET(SECCOMP_RET_ALLOW);
+    LD(NR_OFF);
+  }
 
-  for (size_t i = 0; i < sizeof always_refused / sizeof always_refused[0]; i++) on_nr_return(p, always_refused[i], deny);
+  for (size_t i = 0; i < sizeof always_refused / sizeof always_refused[0]; i++)
+    if (!(o->resident && always_refused[i] == SYS_pidfd_getfd)) on_nr_return(p, always_refused[i], deny);
+  if (o->notify_fchmod) on_nr_return(p, SYS_fchmod, SECCOMP_RET_USER_NOTIF);
   /* clone3 passes its flags in memory seccomp cannot read: ENOSYS makes libc fall back to clone. */
   on_nr_return(p, SYS_clone3, ERRNO(ENOSYS));
 
@@ -397,6 +410,14 @@ static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t a
       RET(SECCOMP_RET_ALLOW);
       RET(ERRNO(EAFNOSUPPORT));
     }
+    /* utimensat with times == NULL sets "now" (touch); explicit times only when --allow has it. */
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 6, SYS_utimensat);
+    LD(ARG_LO(2));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 0);
+    LD(ARG_HI(2));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
+    RET(SECCOMP_RET_ALLOW);
+    LD(NR_OFF);
   }
 
   /* ioctl: never push input into a terminal (TIOCSTI) or drive the console (TIOCLINUX). */
@@ -435,12 +456,15 @@ static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t a
   RET(deny);
 }
 
-static void install_filter(enum policy_kind kind, const uint32_t allow[NR_WORDS]) {
+/* Installs the filter; returns its notification listener when it routes anything to a handler, else -1. */
+static int install_filter(enum policy_kind kind, const uint32_t allow[NR_WORDS], const struct filter_opts *o) {
   static struct prog p;
-  build_filter(&p, kind, allow);
+  build_filter(&p, kind, allow, o);
   struct sock_fprog fprog = {.len = (unsigned short)p.n, .filter = p.ins};
-  if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0)
-    die(EXIT_SECCOMP, "cannot install seccomp filter: %s", strerror(errno));
+  unsigned flags = o->notify_fchmod || o->explain ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+  long r = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+  if (r < 0) die(EXIT_SECCOMP, "cannot install seccomp filter: %s", strerror(errno));
+  return flags ? (int)r : -1;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -470,6 +494,7 @@ static void exec_program(char **argv) {
 
 static int children_fd = -1; /* /proc/self/task/<pid>/children, opened before Landlock */
 static pid_t command_pid = -1;
+static int resident_listener = -1; /* the resident filter's notification listener (fchmod handler) */
 
 static void kill_tree(void) {
   for (;;) {
@@ -527,7 +552,9 @@ static void run_resident(const struct policy *p, const uint32_t child_allow[NR_W
     sigset_t none;
     sigemptyset(&none);
     if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) die(EXIT_RESIDENT, "cannot unblock signals: %s", strerror(errno));
-    install_filter(POLICY_COMMAND, child_allow);
+    if (resident_listener >= 0) close(resident_listener);
+    const struct filter_opts none_routed = {0, 0, 0, -1};
+    install_filter(POLICY_COMMAND, child_allow, &none_routed);
     exec_program(p->argv);
   }
   command_pid = pid;
@@ -636,6 +663,8 @@ int main(int argc, char **argv) {
       p.require_abi = (int)parse_num(a, need_value(argc, argv, i++), 1, 1000);
     } else if (strcmp(a, "--parent-pid") == 0) {
       p.parent_pid = (pid_t)parse_num(a, need_value(argc, argv, i++), 1, INT_MAX);
+    } else if (strcmp(a, "--explain-file") == 0) {
+      p.explain_file = need_value(argc, argv, i++);
     } else if (strcmp(a, "--landlock-abi-override") == 0) {
       p.abi_override = (int)parse_num(a, need_value(argc, argv, i++), 0, 1000);
     } else {
@@ -648,6 +677,7 @@ int main(int argc, char **argv) {
   if (!p.have_allow) die(EXIT_USAGE, "--allow is required (the syscall allow-list)");
   if (i >= argc) die(EXIT_USAGE, "no program given after \"--\"");
   if (p.timeout_s && p.kind != POLICY_COMMAND) die(EXIT_USAGE, "--timeout-s applies to the command policy only");
+  if (p.explain_file && p.kind != POLICY_WORKER) die(EXIT_USAGE, "--explain-file applies to the worker policy only");
   p.argv = argv + i;
 
   /* 1. Landlock must be there before anything else happens. */
@@ -686,6 +716,14 @@ int main(int argc, char **argv) {
   /* 5. Nothing inherited beyond stdio. */
   close_inherited_fds();
 
+  /* The fchmod handler's writable directories and the explain file, opened while they still can be. */
+  int explain_fd = -1;
+  if (p.explain_file) {
+    explain_fd = open(p.explain_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (explain_fd < 0) die(EXIT_USAGE, "cannot open --explain-file \"%s\": %s", p.explain_file, strerror(errno));
+  }
+  notify_prepare(p.write, p.n_write, explain_fd);
+
   /* 6. Landlock ruleset, prepared while the policy's paths can still be opened. */
   if (p.kind == POLICY_COMMAND) {
     char path[64];
@@ -709,8 +747,17 @@ int main(int argc, char **argv) {
   allow_nr(&p, SYS_execve);
   allow_nr(&p, SYS_exit);
   allow_nr(&p, SYS_exit_group);
+  const int fchmod_allowed = (p.allow[SYS_fchmod / 32] >> (SYS_fchmod % 32)) & 1;
   if (p.kind == POLICY_WORKER) {
-    install_filter(POLICY_WORKER, p.allow);
+    /* fchmod (and, in explain mode, every refusal) goes to a handler forked before the filter. */
+    struct filter_opts fo = {.notify_fchmod = fchmod_allowed, .explain = explain_fd >= 0, .resident = 0, .handoff_fd = -1};
+    struct notify_handler handler;
+    if (fo.notify_fchmod || fo.explain) {
+      notify_fork_handler(&handler);
+      fo.handoff_fd = handler.sock;
+    }
+    int listener = install_filter(POLICY_WORKER, p.allow, &fo);
+    if (listener >= 0) notify_hand_over(&handler, listener);
     exec_program(p.argv);
   }
   /* The command's own filter is exactly its policy; the launcher's adds what supervising needs. */
@@ -719,9 +766,15 @@ int main(int argc, char **argv) {
   const int resident_needs[] = {SYS_wait4, SYS_waitid, SYS_kill, SYS_rt_sigprocmask, SYS_rt_sigtimedwait,
                                 SYS_rt_sigaction, SYS_rt_sigreturn, SYS_prctl, SYS_getppid, SYS_getpid,
                                 SYS_setpgid, SYS_pread64, SYS_write, SYS_close, SYS_clock_gettime, SYS_gettid,
-                                SYS_seccomp};
+                                SYS_seccomp,
+                                /* the fchmod handler thread (notify.c) */
+                                SYS_ioctl, SYS_pidfd_open, SYS_pidfd_getfd, SYS_fstat, SYS_readlink, SYS_openat2,
+                                SYS_fchmodat, SYS_mmap, SYS_mprotect, SYS_munmap, SYS_clone, SYS_futex,
+                                SYS_set_robust_list, SYS_rseq, SYS_madvise};
   for (size_t k = 0; k < sizeof resident_needs / sizeof resident_needs[0]; k++) allow_nr(&p, resident_needs[k]);
-  install_filter(POLICY_COMMAND, p.allow);
+  const struct filter_opts resident_fo = {.notify_fchmod = fchmod_allowed, .explain = 0, .resident = 1, .handoff_fd = -1};
+  resident_listener = install_filter(POLICY_COMMAND, p.allow, &resident_fo);
+  if (resident_listener >= 0) notify_start_thread(resident_listener);
   run_resident(&p, child_allow, parent);
   return EXIT_RESIDENT;
 }

@@ -7,6 +7,7 @@ import { registerConformanceCommand } from './commands/conformance.js';
 import { registerAdminCommands } from './commands/fleet-admin.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
+import { registerServeModelCommand } from './commands/serve-model.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTaskCommands } from './commands/tasks.js';
 import { registerBranchCommands } from './commands/branches.js';
@@ -36,5 +37,6 @@ export function buildProgram(): Command {
   registerSandboxCommand(fleet);
   registerWorkerCommand(fleet);
   registerConformanceCommand(fleet);
+  registerServeModelCommand(fleet);
   return root;
 }

@@ -7,6 +7,7 @@
  * for (const check of SESSION_CHECKS) console.log(check.name);
  * ```
  */
+import { isDeepStrictEqual } from 'node:util';
 import { ErrorCodes } from '../protocol/error-codes.js';
 import { Exit, Initialize, Ping, Shutdown, type InitializeParams, type InitializeResult } from '../protocol/lifecycle.js';
 import { TaskRun, type TaskProgressParams } from '../protocol/task.js';
@@ -28,6 +29,12 @@ const show = (v: unknown): string => {
   const text = JSON.stringify(v);
   return text === undefined ? String(v) : text.length > 300 ? `${text.slice(0, 300)}…` : text;
 };
+
+/**
+ * Whether two JSON values are equal as values: objects compare member by member whatever their key
+ * order (a worker's hash map may write keys in any order), arrays element by element.
+ */
+export const sameJson = (a: unknown, b: unknown): boolean => isDeepStrictEqual(a, b);
 
 /** Resolves with the promise's value, or fails the check after `ms`. */
 export function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
@@ -96,11 +103,12 @@ export const SESSION_CHECKS: readonly Check[] = [
   {
     name: 'answers ping before initialize',
     async run(s, k) {
-      expect(show(await within(k.stepMs, 'ping response', s.conn.request(Ping, {}))) === '{}', 'ping must be answered with {}');
+      const pong = await within(k.stepMs, 'ping response', s.conn.request(Ping, {}));
+      expect(sameJson(pong, {}), `ping must be answered with {}, got ${show(pong)}`);
     },
   },
   {
-    name: 'refuses a task before initialize with NotInitialized (-32002)',
+    name: 'refuses a task before initialize with NotInitialized (-32002), an unknown method with -32601',
     async run(s, k) {
       const reply = await within(
         k.stepMs,
@@ -108,6 +116,9 @@ export const SESSION_CHECKS: readonly Check[] = [
         s.raw(line({ jsonrpc: '2.0', id: 'raw-early', method: 'task/run', params: { task: { id: 'early', kind: 'conformance.echo', input: 1 } } }), 'raw-early'),
       );
       expect(errorCode(reply) === ErrorCodes.NotInitialized, `expected error -32002, got ${show(reply)}`);
+      // The method is checked before the state: an unknown one is MethodNotFound even now.
+      const unknown = await within(k.stepMs, 'response', s.raw(line({ jsonrpc: '2.0', id: 'raw-early-unknown', method: 'no/such/method', params: {} }), 'raw-early-unknown'));
+      expect(errorCode(unknown) === ErrorCodes.MethodNotFound, `an unknown method before initialize: expected error -32601, got ${show(unknown)}`);
     },
   },
   {
@@ -132,7 +143,7 @@ export const SESSION_CHECKS: readonly Check[] = [
     async run(s, k) {
       const input = { text: 'héllo ✓ \u2028 "quoted"\n', list: [1, 2.5, -3, null, true], nested: { deep: { empty: {} } } };
       const output = await runTask(s, k, 'echo-1', 'conformance.echo', input);
-      expect(show(output) === show(input), `output ${show(output)} differs from input ${show(input)}`);
+      expect(sameJson(output, input), `output ${show(output)} differs from input ${show(input)}`);
     },
   },
   {
@@ -151,13 +162,13 @@ export const SESSION_CHECKS: readonly Check[] = [
       expect(stub.modelCalls.length === 1, `expected 1 model/complete request, got ${stub.modelCalls.length}`);
       expect(stub.modelCalls[0]?.messages.at(-1)?.content === 'Say hello to the fleet', `model/complete messages: ${show(stub.modelCalls[0]?.messages)}`);
       expect(stub.modelCalls[0]?.task_id === 'services-1', `model/complete must carry task_id "services-1", got ${show(stub.modelCalls[0]?.task_id)}`);
-      expect(show(output.deltas) === show(CANNED_DELTAS), `deltas seen by the worker: ${show(output.deltas)}; sent: ${show(CANNED_DELTAS)}`);
+      expect(sameJson(output.deltas, CANNED_DELTAS), `deltas seen by the worker: ${show(output.deltas)}; sent: ${show(CANNED_DELTAS)}`);
       expect(output.text === CANNED_DELTAS.join(''), `final text ${show(output.text)}`);
-      expect(show(output.usage) === show(CANNED_USAGE), `usage ${show(output.usage)}`);
+      expect(sameJson(output.usage, CANNED_USAGE), `usage ${show(output.usage)}`);
       expect(output.cost_usd === CANNED_COST_USD, `cost_usd ${show(output.cost_usd)}`);
-      expect(show(stub.execCalls[0]?.argv) === show(['echo', 'conformance']), `exec/run argv ${show(stub.execCalls[0]?.argv)}`);
-      expect(show(output.exec) === show({ exit_code: 0, stdout: CANNED_STDOUT }), `exec result ${show(output.exec)}`);
-      expect(show(stub.commitCalls[0]?.paths) === show(['README.md']), `commit/request paths ${show(stub.commitCalls[0]?.paths)}`);
+      expect(sameJson(stub.execCalls[0]?.argv, ['echo', 'conformance']), `exec/run argv ${show(stub.execCalls[0]?.argv)}`);
+      expect(sameJson(output.exec, { exit_code: 0, stdout: CANNED_STDOUT }), `exec result ${show(output.exec)}`);
+      expect(sameJson(stub.commitCalls[0]?.paths, ['README.md']), `commit/request paths ${show(stub.commitCalls[0]?.paths)}`);
       expect(output.sha === CANNED_SHA, `commit sha ${show(output.sha)}`);
       expect(stub.logs.length >= 1, 'expected at least one log notification');
       expect(progress.length >= 1, 'expected at least one task/progress notification before the response');
@@ -242,7 +253,7 @@ export const SESSION_CHECKS: readonly Check[] = [
         ),
       );
       const ids = Array.isArray(reply) ? reply.map((r) => (r as { id?: unknown }).id).sort() : undefined;
-      expect(show(ids) === show(['raw-b1', 'raw-b2']), `expected an array answering raw-b1 and raw-b2, got ${show(reply)}`);
+      expect(sameJson(ids, ['raw-b1', 'raw-b2']), `expected an array answering raw-b1 and raw-b2, got ${show(reply)}`);
     },
   },
   {

@@ -14,7 +14,7 @@ import type { ParamsOf, RequestType, ResultOf } from '../protocol/method.js';
 import { Connection, type RequestOptions } from '../rpc/connection.js';
 import { StreamTransport } from '../rpc/stream-transport.js';
 import type { StatePaths } from '../supervisor/state-dir.js';
-import { EventNotification, Hello, type FleetEvent } from './methods.js';
+import { CONTROL_MAX_DEPTH, EventNotification, Hello, type FleetEvent } from './methods.js';
 
 /** No supervisor answers on the state directory's socket. */
 export class NoFleetError extends Error {
@@ -44,7 +44,7 @@ export class ControlClient {
       );
     });
     socket.on('error', () => socket.destroy());
-    const connection = new Connection(new StreamTransport(socket, socket));
+    const connection = new Connection(new StreamTransport(socket, socket, { maxDepth: CONTROL_MAX_DEPTH }));
     await connection.start();
     const client = new ControlClient(connection);
     await client.request(Hello, { token, client: clientName });

@@ -5,6 +5,13 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { defineNotification, defineRequest } from '../protocol/method.js';
+import { MAX_JSON_DEPTH } from '../protocol/version.js';
+
+/**
+ * Deepest nesting of a control message: the worker protocol's limit plus room for the control
+ * envelopes around a task's input and result, so whatever a worker may send can be read back here.
+ */
+export const CONTROL_MAX_DEPTH = MAX_JSON_DEPTH + 16;
 
 /** Control-API error codes (JSON-RPC server-error range, beside the worker protocol's). */
 export const ControlErrorCodes = Object.freeze({

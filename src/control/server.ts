@@ -14,6 +14,7 @@ import { StreamTransport } from '../rpc/stream-transport.js';
 import type { StatePaths } from '../supervisor/state-dir.js';
 import {
   CancelTask,
+  CONTROL_MAX_DEPTH,
   ControlErrorCodes,
   EventNotification,
   GetTask,
@@ -108,7 +109,7 @@ export class ControlServer {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    const connection = new Connection(new StreamTransport(socket, socket, { maxQueuedBytes: MAX_QUEUED_BYTES }));
+    const connection = new Connection(new StreamTransport(socket, socket, { maxQueuedBytes: MAX_QUEUED_BYTES, maxDepth: CONTROL_MAX_DEPTH }));
     connection.on('close', () => socket.destroy());
     let authed = false;
     let unauthorized = 0;

@@ -23,6 +23,13 @@ export const PROTOCOL_MAJOR = 1;
  */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Deepest nesting of arrays and objects in one message: the message object is level 1, so
+ * `{"jsonrpc":"2.0","id":1,"result":{"output":[]}}` is 3 deep. In a batch each message counts on its own
+ * (the batch array is not a level). A deeper message is refused with `InvalidRequest` (`-32600`).
+ */
+export const MAX_JSON_DEPTH = 256;
+
 /** Grace periods of the `kill` sequence, in milliseconds (see docs/protocol.md, "kill"). */
 export const KILL_GRACE = Object.freeze({
   /** After `$/cancelRequest` for a running task: time for the worker to answer it. */

@@ -24,10 +24,13 @@ import type { NotificationType, ParamsOf, RequestType, ResultOf, StreamParamsOf 
 import { checkerFor, type Checker } from '../protocol/validate.js';
 import { MAX_LINE_BYTES } from '../protocol/version.js';
 import {
+  clipPointer,
   ConnectionClosedError,
+  InvalidResponseError,
   InvalidResultError,
   LineTooLongError,
   MessageParseError,
+  MessageTooDeepError,
   MessageTooLargeError,
   RequestCancelledError,
   RequestTimeoutError,
@@ -154,6 +157,9 @@ class Inflight implements RequestContext {
   }
 }
 
+/** What handling one incoming message gives: the response to send, later, or none. */
+type Reply = JsonRpcResponse | Promise<JsonRpcResponse | undefined> | undefined;
+
 const ABANDONED_MEMORY = 1024;
 const MAX_VIOLATION_TEXT = 200;
 
@@ -191,6 +197,14 @@ export class Connection {
     transport.onerror = (error) => this.#onTransportError(error);
     transport.onclose = () => this.#onClose();
     this.onNotification(CancelRequest, (params) => this.#inflight.get(params.id)?.cancel());
+  }
+
+  /**
+   * Counts a violation the owner found in a message that was valid JSON-RPC (e.g. it names something
+   * the peer may not use), reported through the `violation` event like the connection's own.
+   */
+  reportViolation(code: number, message: string): void {
+    this.#violation(null, code, message, {});
   }
 
   /** Protocol violations by the peer so far. */
@@ -328,12 +342,12 @@ export class Connection {
     }
   }
 
-  #onBatch(batch: unknown[]): void {
+  #onBatch(batch: unknown[], handle: (m: unknown, index: number) => Reply = (m) => this.#handle(m)): void {
     if (batch.length === 0) {
       this.#sendResponse(this.#violation(null, ErrorCodes.InvalidRequest, 'Invalid Request: empty batch', { path: '' }));
       return;
     }
-    const replies = batch.map((m) => this.#handle(m));
+    const replies = batch.map(handle);
     if (replies.every((r) => r === undefined)) return;
     void Promise.all(replies).then((all) => {
       const responses = all.filter((r): r is JsonRpcResponse => r !== undefined);
@@ -344,7 +358,7 @@ export class Connection {
   }
 
   /** Handles one message; returns the response to send, if any. */
-  #handle(msg: unknown): JsonRpcResponse | Promise<JsonRpcResponse | undefined> | undefined {
+  #handle(msg: unknown): Reply {
     if (typeof msg !== 'object' || msg === null) {
       return this.#violation(null, ErrorCodes.InvalidRequest, 'Invalid Request: a message must be an object', { path: '' });
     }
@@ -466,7 +480,9 @@ export class Connection {
   #onResponse(m: Record<string, unknown>, hasId: boolean, id: unknown, idOk: boolean): void {
     const bad = responseIssue(m, hasId, idOk);
     if (bad !== undefined) {
-      this.#violation(null, ErrorCodes.InvalidRequest, `Invalid response: ${bad}`, {});
+      // Never answered (that could loop between two peers); the call it names, if any, fails.
+      this.#violation(null, ErrorCodes.InvalidRequest, `Invalid response: ${bad.message}`, {});
+      if (idOk) this.#failPending(id as RequestId, bad.path, bad.message);
       return;
     }
     if (id === null) {
@@ -495,7 +511,46 @@ export class Connection {
     pending.resolve(m.result);
   }
 
+  /**
+   * A line whose message (or some messages of a batch) nests too deeply: each such request is answered
+   * with `InvalidRequest` (its id when readable) and not handled; a response-shaped one is not answered
+   * but fails the call it names; the other messages of a batch are handled as usual.
+   */
+  #onTooDeep(error: MessageTooDeepError): void {
+    const refuse = (msg: unknown, path: string): JsonRpcResponse | undefined => {
+      const detail = `nested deeper than ${error.limit} levels of arrays and objects`;
+      const m = typeof msg === 'object' && msg !== null && !Array.isArray(msg) ? (msg as Record<string, unknown>) : undefined;
+      const id = m?.id;
+      const idOk = typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id));
+      if (m !== undefined && !('method' in m) && ('result' in m || 'error' in m)) {
+        this.#violation(null, ErrorCodes.InvalidRequest, `Invalid response: ${clipPointer(path)}: ${detail}`, {});
+        if (idOk) this.#failPending(id as RequestId, path, detail);
+        return undefined;
+      }
+      const replyId = idOk && m !== undefined && 'method' in m ? (id as RequestId) : null;
+      return this.#violation(replyId, ErrorCodes.InvalidRequest, `Invalid Request: ${clipPointer(path)}: ${detail}`, { path });
+    };
+    const whole = error.paths.get(-1);
+    if (whole !== undefined) {
+      const reply = refuse(error.parsed, whole);
+      if (reply !== undefined) this.#sendResponse(reply);
+      return;
+    }
+    this.#onBatch(error.parsed as unknown[], (m, i) => {
+      const path = error.paths.get(i);
+      return path === undefined ? this.#handle(m) : refuse(m, path);
+    });
+  }
+
   // ---- bookkeeping ----------------------------------------------------------------------------------
+
+  /** A malformed response names one of our calls: that call fails with `InvalidResponseError`. */
+  #failPending(id: RequestId, path: string, detail: string): void {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    this.#settle(id, pending);
+    pending.reject(new InvalidResponseError(pending.type.method, path, detail));
+  }
 
   #finishInflight(id: RequestId): void {
     this.#inflight.delete(id);
@@ -554,6 +609,8 @@ export class Connection {
   #onTransportError(error: Error): void {
     if (error instanceof MessageParseError) {
       this.#sendResponse(this.#violation(null, ErrorCodes.ParseError, 'Parse error', { message: error.message }));
+    } else if (error instanceof MessageTooDeepError) {
+      this.#onTooDeep(error);
     } else if (error instanceof LineTooLongError) {
       this.#sendResponse(
         this.#violation(null, ErrorCodes.MessageTooLarge, `Message too large: a line passed the limit of ${this.#maxLineBytes} bytes and was discarded`, {
@@ -620,18 +677,18 @@ function envelopeIssue(m: Record<string, unknown>, hasId: boolean, idOk: boolean
 }
 
 /** Why a response object is invalid (mirrors jsonrpc.schema.json), or undefined. */
-function responseIssue(m: Record<string, unknown>, hasId: boolean, idOk: boolean): string | undefined {
-  if (m.jsonrpc !== '2.0') return '"jsonrpc" must be "2.0"';
-  if (!hasId || (!idOk && m.id !== null)) return '"id" must be a string, an integer or null';
+function responseIssue(m: Record<string, unknown>, hasId: boolean, idOk: boolean): { path: string; message: string } | undefined {
+  if (m.jsonrpc !== '2.0') return { path: '/jsonrpc', message: '"jsonrpc" must be "2.0"' };
+  if (!hasId || (!idOk && m.id !== null)) return { path: '/id', message: '"id" must be a string, an integer or null' };
   const hasResult = 'result' in m;
   const hasError = 'error' in m;
-  if (hasResult === hasError) return 'exactly one of "result" and "error" is required';
-  if (hasResult && m.id === null) return 'a result needs a request id';
+  if (hasResult === hasError) return { path: '', message: 'exactly one of "result" and "error" is required' };
+  if (hasResult && m.id === null) return { path: '/id', message: 'a result needs a request id' };
   if (hasError) {
     const e = m.error as Record<string, unknown> | null;
-    if (typeof e !== 'object' || e === null) return '"error" must be an object';
-    if (typeof e.code !== 'number' || !Number.isInteger(e.code)) return '"error.code" must be an integer';
-    if (typeof e.message !== 'string') return '"error.message" must be a string';
+    if (typeof e !== 'object' || e === null) return { path: '/error', message: '"error" must be an object' };
+    if (typeof e.code !== 'number' || !Number.isInteger(e.code)) return { path: '/error/code', message: '"error.code" must be an integer' };
+    if (typeof e.message !== 'string') return { path: '/error/message', message: '"error.message" must be a string' };
   }
   return undefined;
 }

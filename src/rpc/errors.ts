@@ -153,3 +153,44 @@ export class MessageTooLargeError extends LocalRpcError {
     super(`Cannot send a message of ${bytes} bytes: the maximum line size is ${limit} bytes`);
   }
 }
+
+/**
+ * An incoming line parsed, but a message in it nests arrays and objects deeper than the limit. The
+ * transport hands over the parsed value so the connection can answer with the request's id (or fail the
+ * call a response-shaped message names); the too-deep part is never looked at beyond the limit.
+ */
+export class MessageTooDeepError extends LocalRpcError {
+  override readonly name = 'MessageTooDeepError';
+  readonly code = 'CODEX_FLEET_RPC_TOO_DEEP';
+  constructor(
+    /** The parsed line: one message or a batch. */
+    readonly parsed: unknown,
+    /**
+     * JSON Pointer of the first too-deep value, from the message's root: for one message under the key
+     * `-1`; for a batch under the index of each message that is too deep.
+     */
+    readonly paths: ReadonlyMap<number, string>,
+    readonly limit: number,
+  ) {
+    super(`A message nests arrays and objects deeper than ${limit} levels (at ${clipPointer([...paths.values()][0] ?? '')})`);
+  }
+}
+
+/** A response-shaped message for one of our calls was malformed (bad envelope, too deep): the call fails. */
+export class InvalidResponseError extends LocalRpcError {
+  override readonly name = 'InvalidResponseError';
+  readonly code = 'CODEX_FLEET_RPC_INVALID_RESPONSE';
+  constructor(
+    readonly method: string,
+    /** JSON Pointer of the bad member, from the response's root. */
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super(`Invalid response to "${method}": ${path === '' ? '(the message)' : clipPointer(path)}: ${detail}`);
+  }
+}
+
+/** A JSON Pointer short enough for a message a person reads (a too-deep one has hundreds of segments). */
+export function clipPointer(path: string, max = 60): string {
+  return path.length > max ? `${path.slice(0, max)}… (${path.split('/').length - 1} levels)` : path;
+}

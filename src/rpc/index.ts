@@ -14,3 +14,4 @@ export * from './line-reader.js';
 export * from './stream-transport.js';
 export * from './memory-transport.js';
 export * from './connection.js';
+export * from './depth.js';

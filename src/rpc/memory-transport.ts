@@ -12,7 +12,7 @@
  * await a.request(Ping, {});
  * ```
  */
-import { MAX_LINE_BYTES } from '../protocol/version.js';
+import { MAX_JSON_DEPTH, MAX_LINE_BYTES } from '../protocol/version.js';
 import { LineTooLongError } from './errors.js';
 import { decodeLine, sendEncoded } from './framing.js';
 import type { Transport } from './transport.js';
@@ -28,7 +28,10 @@ export class MemoryTransport implements Transport {
   #started = false;
   #early: string[] = [];
 
-  constructor(readonly maxLineBytes: number = MAX_LINE_BYTES) {}
+  constructor(
+    readonly maxLineBytes: number = MAX_LINE_BYTES,
+    readonly maxDepth: number = MAX_JSON_DEPTH,
+  ) {}
 
   async start(): Promise<void> {
     this.#started = true;
@@ -72,16 +75,16 @@ export class MemoryTransport implements Transport {
       this.onerror?.(new LineTooLongError(bytes, this.maxLineBytes));
       return;
     }
-    const decoded = decodeLine(line);
+    const decoded = decodeLine(line, this.maxDepth);
     if (decoded.ok) this.onmessage?.(decoded.value);
     else this.onerror?.(decoded.error);
   }
 }
 
 /** Two transports wired to each other: what one sends, the other receives. */
-export function createLinkedPair(maxLineBytes: number = MAX_LINE_BYTES): [MemoryTransport, MemoryTransport] {
-  const a = new MemoryTransport(maxLineBytes);
-  const b = new MemoryTransport(maxLineBytes);
+export function createLinkedPair(maxLineBytes: number = MAX_LINE_BYTES, maxDepth: number = MAX_JSON_DEPTH): [MemoryTransport, MemoryTransport] {
+  const a = new MemoryTransport(maxLineBytes, maxDepth);
+  const b = new MemoryTransport(maxLineBytes, maxDepth);
   a.peer = b;
   b.peer = a;
   return [a, b];

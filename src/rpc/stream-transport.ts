@@ -14,7 +14,7 @@
  * ```
  */
 import type { Readable, Writable } from 'node:stream';
-import { MAX_LINE_BYTES } from '../protocol/version.js';
+import { MAX_JSON_DEPTH, MAX_LINE_BYTES } from '../protocol/version.js';
 import { LineTooLongError } from './errors.js';
 import { decodeLine, sendEncoded } from './framing.js';
 import { LineReader } from './line-reader.js';
@@ -31,6 +31,8 @@ export interface StreamTransportOptions {
    * Default {@link DEFAULT_MAX_QUEUED_BYTES}.
    */
   readonly maxQueuedBytes?: number;
+  /** Deepest nesting of an incoming message (see {@link MAX_JSON_DEPTH}, the default). */
+  readonly maxDepth?: number;
 }
 
 /** 64 MiB: four maximum-size lines. */
@@ -48,6 +50,7 @@ export class StreamTransport implements Transport {
   onclose?: (() => void) | undefined;
 
   readonly maxLineBytes: number;
+  readonly maxDepth: number;
   readonly #readable: Readable;
   readonly #writable: Writable;
   readonly #endWritable: boolean;
@@ -64,6 +67,7 @@ export class StreamTransport implements Transport {
     this.#readable = readable;
     this.#writable = writable;
     this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
     this.#endWritable = options.endWritable ?? true;
     this.#maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.#reader = new LineReader(
@@ -126,7 +130,7 @@ export class StreamTransport implements Transport {
   };
 
   #onLine(line: string): void {
-    const decoded = decodeLine(line);
+    const decoded = decodeLine(line, this.maxDepth);
     if (decoded.ok) this.onmessage?.(decoded.value);
     else this.onerror?.(decoded.error);
   }

@@ -3,8 +3,8 @@
  * {@link Connection} sits on top.
  *
  * A transport parses each incoming line. A line that is not JSON is reported through `onerror` as a
- * {@link MessageParseError}, an over-long line as a {@link LineTooLongError}; both are recoverable, the
- * transport goes on reading. Any other error passed to `onerror` is fatal and followed by `onclose`.
+ * {@link MessageParseError}, an over-long line as a {@link LineTooLongError}, a message nested too deeply
+ * as a {@link MessageTooDeepError}; all three are recoverable, the transport goes on reading. Any other error passed to `onerror` is fatal and followed by `onclose`.
  *
  * @example
  * ```ts
@@ -14,7 +14,7 @@
  * await transport.send({ jsonrpc: '2.0', method: 'exit', params: {} });
  * ```
  */
-import type { LineTooLongError, MessageParseError } from './errors.js';
+import type { LineTooLongError, MessageParseError, MessageTooDeepError } from './errors.js';
 
 export interface Transport {
   /** Starts reading. Call once, after setting the callbacks. */
@@ -31,7 +31,7 @@ export interface Transport {
   /** One parsed message or batch per incoming line. */
   onmessage?: ((message: unknown) => void) | undefined;
   /** Recoverable framing errors and fatal stream errors. */
-  onerror?: ((error: Error | LineTooLongError | MessageParseError) => void) | undefined;
+  onerror?: ((error: Error | LineTooLongError | MessageParseError | MessageTooDeepError) => void) | undefined;
   /**
    * No more messages will arrive: the peer ended its output, a stream failed, or `close()` was called.
    * After the peer ended its output, `send` may still work (a half-closed pipe) until `close()`.

@@ -70,6 +70,8 @@ export interface SpawnOptions {
   /** Override the launcher binary. */
   readonly launcher?: string;
   readonly landlockAbiOverride?: number;
+  /** Explain mode: record every refused syscall in this file (see `src/sandbox/explain.ts`). */
+  readonly explainFile?: string;
   /**
    * Run without any sandbox. Only for `--unsafe-no-sandbox`; the returned spawn has `sandboxed: false`
    * and the caller MUST log a warning saying the agent runs unconfined.
@@ -117,6 +119,7 @@ export function buildSandboxedSpawn(policy: SandboxPolicy, program: readonly str
     ...launcherArgs(policy, {
       parentPid: process.pid,
       ...(options.landlockAbiOverride !== undefined ? { landlockAbiOverride: options.landlockAbiOverride } : {}),
+      ...(options.explainFile !== undefined ? { explainFile: options.explainFile } : {}),
     }),
     '--',
     ...program,

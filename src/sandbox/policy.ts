@@ -7,7 +7,7 @@
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { BASE_SYSCALLS, expandSyscalls, forbiddenReason, isKnownSyscall, SYSCALL_GROUPS } from '../spec/syscalls/catalog.js';
+import { BASE_SYSCALLS, commandOnlyReason, expandSyscalls, forbiddenReason, isKnownSyscall, SYSCALL_GROUPS } from '../spec/syscalls/catalog.js';
 import { X86_64_SYSCALLS } from '../spec/syscalls/table-x86_64.js';
 import type { AgentSpec } from '../spec/types.js';
 import { elfInterpreter, packageRoot, realOrUndefined, resolveExecutable, shebang } from './paths.js';
@@ -54,15 +54,20 @@ export class SandboxPolicyError extends Error {
 
 /**
  * What the exec-service's commands get on top of the base set: processes, Unix sockets (the launcher
- * refuses every other socket family), signals within the sandbox, file metadata, links, watching.
+ * refuses every other socket family), signals within the sandbox, links, timers, reading xattrs.
+ * Not file metadata, xattr writers or inotify ({@link COMMAND_ONLY_SYSCALLS}): a command gets those only
+ * when the spec lists them, a documented weakening. (`utimensat` setting "now", as `touch` does, is
+ * allowed by the launcher itself; `fchmod` goes through the launcher's checking handler.)
  */
-export const COMMAND_SYSCALLS: readonly string[] = Object.freeze([
-  'fork', 'vfork', 'wait4', 'waitid', 'setpgid', 'setsid', 'execveat', 'flock',
-  'socket', 'socketpair', 'connect', 'bind', 'listen', 'accept', 'accept4', 'shutdown', 'sendto', 'recvfrom',
-  'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'getsockname', 'getpeername', 'setsockopt', 'getsockopt',
-  'memfd_create', 'pidfd_open', 'pidfd_send_signal',
-  ...expandSyscalls(['@signal', '@file-metadata', '@file-links', '@file-watch', '@timer', '@sync', '@xattr']),
-]);
+export const COMMAND_SYSCALLS: readonly string[] = Object.freeze(
+  [
+    'fork', 'vfork', 'wait4', 'waitid', 'setpgid', 'setsid', 'execveat', 'flock',
+    'socket', 'socketpair', 'connect', 'bind', 'listen', 'accept', 'accept4', 'shutdown', 'sendto', 'recvfrom',
+    'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'getsockname', 'getpeername', 'setsockopt', 'getsockopt',
+    'memfd_create', 'pidfd_open', 'pidfd_send_signal',
+    ...expandSyscalls(['@signal', '@file-links', '@timer', '@sync', '@xattr']),
+  ].filter((name) => commandOnlyReason(name) === undefined),
+);
 
 /** Syscalls that send signals: confining them to the sandbox takes Landlock signal scoping (ABI 6). */
 const SIGNAL_SYSCALLS = new Set(['kill', 'tgkill', 'tkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo', 'pidfd_send_signal']);
@@ -132,7 +137,11 @@ export function resolveSyscalls(spec: Pick<AgentSpec, 'name' | 'allowed_syscalls
   const all = new Set([...BASE_SYSCALLS, ...asked, ...(kind === 'command' ? COMMAND_SYSCALLS : [])]);
   // Never passed, whatever the sets say: the launcher answers these itself.
   all.delete('clone3');
-  if (kind === 'worker') for (const name of ['fork', 'vfork', 'socket', 'socketpair']) all.delete(name);
+  if (kind === 'worker') {
+    for (const name of ['fork', 'vfork', 'socket', 'socketpair']) all.delete(name);
+    // File metadata, xattr writers and inotify: a spec that lists them opts its commands in, never its workers.
+    for (const name of [...all]) if (commandOnlyReason(name) !== undefined) all.delete(name);
+  }
   return [...all].sort();
 }
 
@@ -277,6 +286,11 @@ export interface LauncherArgOptions {
   readonly landlockAbiOverride?: number;
   /** The launcher refuses to start if its parent is not this pid (it died meanwhile). */
   readonly parentPid?: number;
+  /**
+   * Explain mode (worker policy only): every syscall the filter refuses is recorded in this file (one
+   * line each, read by `src/sandbox/explain.ts`) and still answered with EPERM.
+   */
+  readonly explainFile?: string;
 }
 
 /** The launcher's argv for a policy (without the launcher path and without the program). */
@@ -291,5 +305,9 @@ export function launcherArgs(policy: SandboxPolicy, options: LauncherArgOptions 
   args.push('--require-abi', String(policy.requiredLandlockAbi));
   if (options.parentPid !== undefined) args.push('--parent-pid', String(options.parentPid));
   if (options.landlockAbiOverride !== undefined) args.push('--landlock-abi-override', String(options.landlockAbiOverride));
+  if (options.explainFile !== undefined) {
+    if (policy.kind !== 'worker') throw new Error('Explain mode covers the worker policy only');
+    args.push('--explain-file', options.explainFile);
+  }
   return args;
 }

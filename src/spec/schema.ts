@@ -202,9 +202,10 @@ const agentSpecProperties = {
         uniqueItems: true,
         title: 'Allowed syscalls',
         description:
-          'Syscalls (e.g. `utimensat`) or groups (e.g. `@timer`) this agent\'s workers may make on top of the ' +
+          'Syscalls (e.g. `timer_create`) or groups (e.g. `@timer`) this agent\'s workers may make on top of the ' +
           'base set the runtime needs. Process creation, sockets and the other refused syscalls can never be added. ' +
-          'See docs/agent-spec.md.',
+          'File metadata, xattr writers and inotify (`@file-metadata`, `@xattr`, `@file-watch`) never reach workers: ' +
+          'listed here, they reach only the agent\'s commands, a weakening. See docs/agent-spec.md.',
         ...expected('a list of syscall names and @groups'),
       },
     ),

@@ -9,7 +9,7 @@ import type { AgentSpec } from '../spec/types.js';
 import type { FleetEvents } from './events.js';
 import { LineRateLimit } from './rate-limit.js';
 import { RestartTracker } from './restart-policy.js';
-import type { TaskRecord, TaskStore } from './task-store.js';
+import { UnstorableValueError, type TaskRecord, type TaskStore } from './task-store.js';
 import { WorkerHandle, type RunOutcome, type WorkerExit, type WorkerOptions } from './worker.js';
 
 export type AgentState = AgentStatus['state'];
@@ -147,7 +147,8 @@ export class AgentPool {
       type: 'worker.exit',
       agent: this.spec.name,
       worker: worker.index,
-      message: `worker ${exit.reason}${!exit.requested && exit.stderr ? `; last stderr:\n${exit.stderr}` : ''}`,
+      // One line: printed plainly, a newline would be escaped; the lines themselves are in data.stderr.
+      message: `worker ${exit.reason}${!exit.requested && exit.stderr ? `; last stderr: ${exit.stderr.split('\n').join(' | ')}` : ''}`,
       data: { code: exit.code, signal: exit.signal, requested: exit.requested, stderr: exit.stderr },
     });
     if (exit.requested) {
@@ -248,7 +249,16 @@ export class AgentPool {
       return;
     }
     if (outcome.kind === 'done') {
-      const done = store.finish(record.id, outcome.result);
+      let done: TaskRecord | undefined;
+      try {
+        done = store.finish(record.id, outcome.result);
+      } catch (error) {
+        // A result that cannot be stored fails its task; it says nothing about the journal.
+        if (!(error instanceof UnstorableValueError)) throw error;
+        await this.failTask(record.id, error.message, worker.index);
+        this.pump();
+        return;
+      }
       if (done) {
         await store.durable(); // the result is on disk before anyone hears of it
         events.emit({ type: 'task.done', agent: this.spec.name, worker: worker.index, task: record.id, message: `task ${record.id} done${outcome.result.summary ? `: ${outcome.result.summary}` : ''}` });

@@ -3,6 +3,7 @@
  * readable message. `codex fleet start` prints them; control clients subscribe to them.
  */
 import type { FleetEvent } from '../control/methods.js';
+import { escapeLine } from '../terminal/escape.js';
 
 export type { FleetEvent };
 
@@ -30,9 +31,12 @@ export class FleetEvents {
   }
 }
 
-/** `12:03:04 patch-bot[0] task t… done` */
+/**
+ * `12:03:04 patch-bot[0] task t… done`: one line for a terminal. The message is escaped (it may carry a
+ * worker's text), so a worker can neither send terminal controls nor start a line of its own.
+ */
 export function formatEvent(event: FleetEvent): string {
   const time = new Date(event.time).toISOString().slice(11, 19);
   const who = event.agent === undefined ? 'fleet' : event.worker === undefined ? event.agent : `${event.agent}[${event.worker}]`;
-  return `${time} ${who} ${event.message}`;
+  return `${time} ${who} ${escapeLine(event.message)}`;
 }

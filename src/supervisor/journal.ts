@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { RecoveryReport, TaskCounts, TaskRecord, TaskState, TaskStore } from './task-store.js';
+import { UnstorableValueError, type RecoveryReport, type TaskCounts, type TaskRecord, type TaskState, type TaskStore } from './task-store.js';
 
 const SCHEMA_VERSION = 1;
 
@@ -38,6 +38,15 @@ function toRecord(row: Row): TaskRecord {
     input: JSON.parse(row.input) as unknown,
     result: row.result === null ? null : (JSON.parse(row.result) as unknown),
   });
+}
+
+/** JSON text of `value`, or `UnstorableValueError` (before anything is written). */
+function serialize(value: unknown, what: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new UnstorableValueError(what, error);
+  }
 }
 
 let lastId = '';
@@ -220,6 +229,7 @@ export class SqliteJournal implements TaskStore {
     to: TaskState,
     fields: { result?: unknown; error?: string | null; start?: boolean } = {},
   ): TaskRecord | undefined {
+    const result = fields.result === undefined ? null : serialize(fields.result, `The result of task ${id}`);
     const row = this.write(() => this.statements.transition.get({
       id,
       from: JSON.stringify(from),
@@ -227,7 +237,7 @@ export class SqliteJournal implements TaskStore {
       now: this.clock(),
       startInc: fields.start ? 1 : 0,
       final: to === 'done' || to === 'failed' || to === 'cancelled' ? 1 : 0,
-      result: fields.result === undefined ? null : JSON.stringify(fields.result),
+      result,
       error: fields.error ?? null,
     }) as Row | undefined);
     return row ? toRecord(row) : undefined;

@@ -11,6 +11,7 @@ import { RpcError } from '../rpc/errors.js';
 import type { AgentSpec } from '../spec/types.js';
 import { matchExecRule } from './exec-allow-list.js';
 import { runCommand } from './exec-run.js';
+import { foreignTask, refuseTaskClaim } from './task-claim.js';
 import type { WorkerHandle } from './worker.js';
 import type { Workspaces } from './workspaces.js';
 
@@ -29,7 +30,15 @@ export const EXEC_OUTPUT_BYTES = 1024 * 1024;
 
 export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection: Connection, worker: WorkerHandle) => void {
   return (connection, worker) => {
-    connection.onRequest(ModelComplete, () => {
+    /** Refuses (and counts) a request that names a task other than the worker's own. */
+    const checkClaim = (method: string, taskId: string | undefined): void => {
+      const issue = foreignTask(worker.currentTaskId, taskId);
+      if (issue === undefined) return;
+      connection.reportViolation(ErrorCodes.InvalidParams, `${method}: ${issue}`);
+      throw refuseTaskClaim(method, issue);
+    };
+    connection.onRequest(ModelComplete, (params) => {
+      checkClaim(ModelComplete.method, params.task_id);
       worker.turns += 1;
       if (worker.turns > agent.limits.max_turns) {
         throw new RpcError(
@@ -40,6 +49,7 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
       throw new RpcError(ErrorCodes.ModelError, 'Model calls are not available in this version of codex fleet');
     });
     connection.onRequest(ExecRun, async (params, ctx) => {
+      checkClaim(ExecRun.method, params.task_id);
       const taskId = params.task_id ?? worker.currentTaskId;
       const rule = matchExecRule(agent, params.argv);
       if (!rule) {
@@ -75,10 +85,18 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
         throw error;
       }
     });
-    connection.onRequest(CommitRequest, (params) =>
-      hooks.workspaces.commit(agent, params.task_id ?? worker.currentTaskId, params.message, params.paths),
-    );
-    connection.onRequest(RepoDiff, (params) => hooks.workspaces.diff(params.task_id ?? worker.currentTaskId, params.range));
-    connection.onNotification(Log, (params) => hooks.log(worker, params.level, params.message, params.task_id));
+    connection.onRequest(CommitRequest, (params) => {
+      checkClaim(CommitRequest.method, params.task_id);
+      return hooks.workspaces.commit(agent, params.task_id ?? worker.currentTaskId, params.message, params.paths);
+    });
+    connection.onRequest(RepoDiff, (params) => {
+      checkClaim(RepoDiff.method, params.task_id);
+      return hooks.workspaces.diff(params.task_id ?? worker.currentTaskId, params.range);
+    });
+    connection.onNotification(Log, (params) => {
+      const issue = foreignTask(worker.currentTaskId, params.task_id);
+      if (issue !== undefined) connection.reportViolation(ErrorCodes.InvalidParams, `log: ${issue}; the line was dropped`);
+      else hooks.log(worker, params.level, params.message, params.task_id);
+    });
   };
 }

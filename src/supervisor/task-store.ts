@@ -27,6 +27,18 @@ export interface TaskRecord {
   readonly error: string | null;
 }
 
+/**
+ * A value given to the store cannot be stored (it cannot be serialized as JSON, e.g. it nests deeper
+ * than the stack allows). Nothing was changed: for a task's result, the caller fails the task instead.
+ */
+export class UnstorableValueError extends Error {
+  override readonly name = 'UnstorableValueError';
+  readonly code = 'CODEX_FLEET_UNSTORABLE_VALUE';
+  constructor(what: string, cause: unknown) {
+    super(`${what} cannot be stored: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 /** The kind a task gets when the submitter names none. */
 export const DEFAULT_TASK_KIND = 'default';
 
@@ -63,7 +75,7 @@ export interface TaskStore {
   startNext(agent: string): TaskRecord | undefined;
   /** queued → running; attempts + 1. Returns the updated record, or undefined if it was not queued. */
   start(id: string): TaskRecord | undefined;
-  /** running → done. */
+  /** running → done. Throws `UnstorableValueError` (and changes nothing) when `result` cannot be stored. */
   finish(id: string, result: unknown): TaskRecord | undefined;
   /** running|queued → failed. */
   fail(id: string, error: string): TaskRecord | undefined;

@@ -15,7 +15,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ErrorCodes } from '../protocol/error-codes.js';
 import { Exit, Initialize, Shutdown } from '../protocol/lifecycle.js';
 import { KILL_GRACE, PROTOCOL_VERSION, MAX_LINE_BYTES } from '../protocol/version.js';
-import { TaskRun, TaskProgress, type TaskResult } from '../protocol/task.js';
+import { TaskRun, TaskProgress, type TaskProgressParams, type TaskResult } from '../protocol/task.js';
 import type { Task } from '../protocol/task.js';
 import { Connection } from '../rpc/connection.js';
 import { ConnectionClosedError, RequestCancelledError, RpcError } from '../rpc/errors.js';
@@ -24,6 +24,7 @@ import type { SandboxedSpawn } from '../sandbox/launcher.js';
 import { describeLauncherExit } from '../sandbox/launcher.js';
 import type { AgentSpec } from '../spec/types.js';
 import { StderrTail } from './stderr-tail.js';
+import { foreignTask } from './task-claim.js';
 
 export type WorkerState = 'starting' | 'ready' | 'busy' | 'stopping' | 'stopped' | 'errored';
 
@@ -159,9 +160,8 @@ export class WorkerHandle {
         this.signalGroup('SIGKILL');
       }
     });
-    connection.onNotification(TaskProgress, (p) => {
-      if (this.current?.task.id === p.task_id) this.options.onProgress(this, p.task_id, p.message, p.fraction);
-    });
+    // Progress tied to a task/run in flight arrives through that request's onStream (see run()).
+    connection.onNotification(TaskProgress, (p) => this.onTaskProgress(p));
     this.options.serve(connection, this);
     await connection.start();
     try {
@@ -223,7 +223,11 @@ export class WorkerHandle {
     }, timeoutMs);
     timer.unref();
     try {
-      const result = await this.connection.request(TaskRun, { task }, { signal: abort.signal });
+      const result = await this.connection.request(
+        TaskRun,
+        { task },
+        { signal: abort.signal, onStream: (n) => this.onTaskProgress(n.params as TaskProgressParams) },
+      );
       return { kind: 'done', result };
     } catch (error) {
       if (abort.signal.aborted) {
@@ -245,6 +249,13 @@ export class WorkerHandle {
       // cancel): such a worker is never handed another task; it stays busy until it is stopped.
       if ((this._state as WorkerState) === 'busy' && !abort.signal.aborted) this.setState('ready');
     }
+  }
+
+  /** A `task/progress` from the worker: reported when it names the worker's own task, else counted. */
+  private onTaskProgress(p: TaskProgressParams): void {
+    const issue = foreignTask(this.current?.task.id, p.task_id);
+    if (issue === undefined) this.options.onProgress(this, p.task_id, p.message, p.fraction);
+    else this.connection?.reportViolation(ErrorCodes.InvalidParams, `task/progress: ${issue}; dropped`);
   }
 
   /** Cancels the running task (sends `$/cancelRequest`); the run resolves as lost with `reason`. */

@@ -160,6 +160,7 @@ export function startWorker(options: RunnerOptions): RunningWorker {
   });
 
   conn.onRequest(Shutdown, async () => {
+    if (state === 'new') throw new RpcError(ErrorCodes.NotInitialized, 'Not initialized: send "initialize" first');
     if (state === 'initializing') await initializing;
     if (state === 'shut-down') return null;
     state = 'shutting-down';

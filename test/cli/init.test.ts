@@ -48,7 +48,8 @@ describe('--help', () => {
       expect(help.status, command).toBe(0);
       expect(help.stdout, command).toMatch(/Examples?:\n {2}\$ codex fleet /);
     }
-  });
+    // One CLI process per command, run one after another: on a loaded 2-core machine each takes ~3 s.
+  }, 120_000);
 
   it('exits 2 on an unknown command and suggests a near one', () => {
     const result = runFleet(['valdate']);

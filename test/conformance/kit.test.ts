@@ -36,6 +36,14 @@ describe('codex fleet conformance', () => {
     expect(r.code).toBe(0);
   });
 
+  it('passes against a worker that writes every object\'s keys in another order', async () => {
+    const reordering = [process.execPath, codexBin, 'fleet', 'worker', '--plugin', fixture('conformance/reordering-plugin.mjs')];
+    const r = await run(['conformance', '--', ...reordering]);
+    expect(r.stdout).not.toContain('FAIL');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('21 checks: 21 passed, 0 failed');
+    expect(r.code).toBe(0);
+  });
+
   it('passes against the Python example worker', async () => {
     const r = await run(['conformance', '--', 'python3', 'examples/python-worker/worker.py']);
     expect(r.stdout).not.toContain('FAIL');

@@ -24,9 +24,25 @@ describe('policy compiler', () => {
   });
 
   it('expands groups', () => {
-    const p = compilePolicy(spec({ allowed_syscalls: ['@timer', 'inotify_init1'] }), { kind: 'worker', slotDir: slot });
+    const p = compilePolicy(spec({ allowed_syscalls: ['@timer', 'mlock'] }), { kind: 'worker', slotDir: slot });
     for (const name of SYSCALL_GROUPS['@timer']!.syscalls) expect(p.syscalls).toContain(name);
-    expect(p.syscalls).toContain('inotify_init1');
+    expect(p.syscalls).toContain('mlock');
+  });
+
+  it('gives file metadata, xattr writers and inotify to commands only, and only when listed', () => {
+    const asked = spec({ allowed_syscalls: ['@file-metadata', '@xattr', 'inotify_init1'] });
+    const worker = compilePolicy(asked, { kind: 'worker', slotDir: slot });
+    const command = compilePolicy(asked, { kind: 'command', slotDir: slot });
+    const byDefault = compilePolicy(spec(), { kind: 'command', slotDir: slot });
+    for (const name of ['chmod', 'fchownat', 'utimensat', 'setxattr', 'inotify_init1']) {
+      expect(worker.syscalls).not.toContain(name);
+      expect(byDefault.syscalls).not.toContain(name);
+      expect(command.syscalls).toContain(name);
+    }
+    // Reading xattrs stays; fchmod stays (the launcher checks it).
+    expect(worker.syscalls).toContain('getxattr');
+    expect(byDefault.syscalls).toContain('getxattr');
+    expect(worker.syscalls).toContain('fchmod');
   });
 
   it('reports forbidden and unknown syscalls by name', () => {

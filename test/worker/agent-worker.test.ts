@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initializeParams } from '../../src/conformance/checks.js';
 import { serveStub } from '../../src/conformance/stub.js';
-import { Exit, Initialize, Shutdown } from '../../src/protocol/lifecycle.js';
+import { Exit, Initialize, Ping, Shutdown } from '../../src/protocol/lifecycle.js';
 import { TaskRun } from '../../src/protocol/task.js';
 import { ROOT, built, fixture, killChildren, spawnPeer } from '../rpc/child.js';
 
@@ -50,6 +50,17 @@ describe('scripts/agent-worker.ts', () => {
     const imported = [...bundle.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
     const forbidden = ['child_process', 'net', 'http', 'https', 'dgram', 'tls', 'better-sqlite3', 'openai', 'ink', 'react'];
     expect(imported.filter((name) => forbidden.some((f) => name === f || name === `node:${f}`))).toEqual([]);
+  });
+
+  it('exits with status 143 on SIGTERM, also while a task runs (docs/protocol.md §4)', async () => {
+    const peer = spawnPeer([built('scripts/agent-worker.js'), '--plugin', echoBot]);
+    serveStub(peer.conn);
+    await peer.conn.start();
+    await peer.conn.request(Initialize, initializeParams('/tmp'));
+    void peer.conn.request(TaskRun, { task: { id: 't1', kind: 'conformance.block', input: null } }).catch(() => undefined);
+    await peer.conn.request(Ping, {}); // the task is running and the worker still reads
+    peer.child.kill('SIGTERM');
+    expect(await peer.exited).toEqual({ code: 143, signal: null });
   });
 
   it('exits 2 with a usage message on a bad argument', async () => {

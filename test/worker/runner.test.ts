@@ -132,6 +132,61 @@ describe('worker runner', () => {
     await expect(worker.done).resolves.toBe(0);
   });
 
+  it('checks the method and the params before the state: before initialize, -32601 and -32602 come first', async () => {
+    const [a, b] = createLinkedPair();
+    startWorker({ transport: b, plugin: { onTask: () => null }, diagnostics: () => undefined });
+    const replies: unknown[] = [];
+    a.onmessage = (m) => void replies.push(m);
+    await a.start();
+    await a.sendLine('{"jsonrpc":"2.0","id":1,"method":"no/such/method","params":{}}\n');
+    await a.sendLine('{"jsonrpc":"2.0","id":2,"method":"task/run","params":{"task":{"id":7,"kind":"x","input":null}}}\n');
+    await a.sendLine('{"jsonrpc":"2.0","id":3,"method":"task/run","params":{"task":{"id":"t","kind":"x","input":null}}}\n');
+    while (replies.length < 3) await new Promise((r) => setImmediate(r));
+    expect(replies.map((r) => [(r as { id: number }).id, (r as { error: { code: number } }).error.code])).toEqual([
+      [1, ErrorCodes.MethodNotFound],
+      [2, ErrorCodes.InvalidParams],
+      [3, ErrorCodes.NotInitialized],
+    ]);
+    await a.close();
+  });
+
+  it('answers a batch holding a task/run with one array, once the task has ended', async () => {
+    const [a, b] = createLinkedPair();
+    let release: (() => void) | undefined;
+    startWorker({ transport: b, plugin: { onTask: () => new Promise((r) => (release = () => r('done'))) }, diagnostics: () => undefined });
+    const replies: unknown[] = [];
+    a.onmessage = (m) => void replies.push(m);
+    await a.start();
+    const next = async (): Promise<unknown> => {
+      while (replies.length === 0) await new Promise((r) => setImmediate(r));
+      return replies.shift();
+    };
+    await a.sendLine(`${JSON.stringify({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: init })}\n`);
+    expect(await next()).toMatchObject({ id: 'init' });
+    await a.sendLine(
+      '[{"jsonrpc":"2.0","id":"b-ping","method":"ping"},{"jsonrpc":"2.0","id":"b-task","method":"task/run","params":{"task":{"id":"t","kind":"x","input":null}}}]\n',
+    );
+    while (release === undefined) await new Promise((r) => setImmediate(r));
+    // While the task runs, the batch is not answered, but a ping on its own line is.
+    await a.sendLine('{"jsonrpc":"2.0","id":"alone","method":"ping"}\n');
+    expect(await next()).toEqual({ jsonrpc: '2.0', id: 'alone', result: {} });
+    release();
+    const batch = (await next()) as { id: string }[];
+    expect(Array.isArray(batch)).toBe(true);
+    expect(batch.map((r) => r.id).sort()).toEqual(['b-ping', 'b-task']);
+    expect(batch.find((r) => r.id === 'b-task')).toEqual({ jsonrpc: '2.0', id: 'b-task', result: { output: 'done' } });
+    await a.close();
+  });
+
+  it('answers NotInitialized to shutdown before initialize, like every request but ping', async () => {
+    const { sup, worker } = await setup({ onTask: () => null });
+    expect((await failure(sup.request(Shutdown, {}))).code).toBe(ErrorCodes.NotInitialized);
+    await sup.request(Initialize, init);
+    await expect(sup.request(Shutdown, {})).resolves.toBeNull();
+    await sup.notify(Exit, {});
+    await expect(worker.done).resolves.toBe(0);
+  });
+
   it('answers PluginFailed when init throws, and UnsupportedProtocolVersion for another major', async () => {
     const { sup } = await setup({
       init: () => {

@@ -5,10 +5,11 @@ import { KillAgent, PauseAgent, ResumeAgent, Status, StopFleet, type AgentStatus
 import { NoFleetError } from '../../control/client.js';
 import { addStateDirOption, printJson, statePaths, withFleet, type StateDirOption } from '../fleet-client.js';
 import { CliError } from '../errors.js';
+import { escapeLine } from '../../terminal/escape.js';
 
 function agentLine(a: AgentStatus): string {
   const counts = `${a.queued} queued, ${a.running} running, ${a.done} done, ${a.failed} failed`;
-  return `${a.name.padEnd(16)} ${a.state.padEnd(8)} workers ${a.workers}/${a.concurrency}  ${counts}${a.reason ? `\n${' '.repeat(17)}${a.reason}` : ''}`;
+  return `${a.name.padEnd(16)} ${a.state.padEnd(8)} workers ${a.workers}/${a.concurrency}  ${counts}${a.reason ? `\n${' '.repeat(17)}${escapeLine(a.reason)}` : ''}`;
 }
 
 export function registerAdminCommands(fleet: Command): void {

@@ -2,9 +2,11 @@
  * `codex fleet sandbox --check [DIR]`: what the kernel offers and whether each agent can be sandboxed.
  * `codex fleet sandbox --agent NAME [--workspace DIR] [--command-policy] -- CMD ARGS…`: runs CMD under
  * exactly the policy that agent's workers (or its commands) get; the exit status is passed through.
+ * With `--explain` (worker policy), every refused syscall is then listed with the `allowed_syscalls`
+ * entry that would allow it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { constants } from 'node:os';
@@ -12,6 +14,7 @@ import type { Command } from 'commander';
 import { loadAgentSpecs } from '../../spec/load.js';
 import type { AgentSpec } from '../../spec/types.js';
 import { checkPolicy, probeKernel, refusalMessage, type KernelReport } from '../../sandbox/check.js';
+import { formatExplain, parseExplain } from '../../sandbox/explain.js';
 import { sandboxEnv } from '../../sandbox/env.js';
 import { buildCommandSpawn } from '../../sandbox/command.js';
 import { buildSandboxedSpawn, LauncherMissingError } from '../../sandbox/launcher.js';
@@ -24,6 +27,7 @@ interface SandboxOptions {
   agentsDir: string;
   workspace?: string;
   commandPolicy?: boolean;
+  explain?: boolean;
   landlockAbiOverride?: string;
 }
 
@@ -112,8 +116,13 @@ async function runUnder(agentName: string, command: readonly string[], options: 
   const workspace = temporary ? mkdtempSync(join(tmpdir(), 'codex-fleet-sandbox-')) : resolve(options.workspace!);
   if (!temporary) mkdirSync(workspace, { recursive: true });
   const kind: SandboxKind = options.commandPolicy === true ? 'command' : 'worker';
+  if (options.explain === true && kind === 'command') {
+    throw new CliError('--explain covers the worker policy only; run without --command-policy to see what a worker is refused', 2);
+  }
   const policy = compile(agent, kind, workspace, command);
   const override = parseOverride(options.landlockAbiOverride);
+  const explainDir = options.explain === true ? mkdtempSync(join(tmpdir(), 'codex-fleet-explain-')) : undefined;
+  const explainFile = explainDir === undefined ? undefined : join(explainDir, 'refusals');
   let spawnSpec;
   try {
     // The command policy is built exactly as the exec service builds it (src/sandbox/command.ts).
@@ -128,6 +137,7 @@ async function runUnder(agentName: string, command: readonly string[], options: 
         : buildSandboxedSpawn(policy, command, {
             cwd: workspace,
             ...(override !== undefined ? { landlockAbiOverride: override } : {}),
+            ...(explainFile !== undefined ? { explainFile } : {}),
           });
   } catch (error) {
     if (error instanceof LauncherMissingError) throw new CliError(error.message);
@@ -145,6 +155,17 @@ async function runUnder(agentName: string, command: readonly string[], options: 
     for (const [s, h] of handlers) process.off(s, h);
     if (temporary) rmSync(workspace, { recursive: true, force: true });
   });
+  if (explainDir !== undefined) {
+    try {
+      const text = existsSync(explainFile!) ? readFileSync(explainFile!, 'utf8') : '';
+      const report = await probe(override);
+      for (const line of formatExplain(parseExplain(text), report.landlock_abi)) {
+        process.stderr.write(line.startsWith(' ') ? `${line}\n` : `codex fleet ${line}\n`);
+      }
+    } finally {
+      rmSync(explainDir, { recursive: true, force: true });
+    }
+  }
   process.exitCode = status;
 }
 
@@ -158,6 +179,7 @@ export function registerSandboxCommand(fleet: Command): void {
     .option('--agents-dir <dir>', 'directory of agent specs', 'agents')
     .option('--workspace <dir>', 'the slot directory: the only place the command may write (default: a temporary one)')
     .option('--command-policy', "use the exec service's command policy (processes and Unix sockets, no network)")
+    .option('--explain', 'afterwards, list every refused syscall and the allowed_syscalls entry that would allow it (worker policy)')
     .option('--landlock-abi-override <n>', 'make the launcher see at most this Landlock ABI (to test the refusal path)')
     .addHelpText(
       'after',
@@ -167,6 +189,7 @@ export function registerSandboxCommand(fleet: Command): void {
         '  $ codex fleet sandbox --check\n' +
         '  $ codex fleet sandbox --check examples/echo-bot/agents\n' +
         '  $ codex fleet sandbox --agent patch-bot -- node -e "require(\'child_process\').execSync(\'id\')"   # EPERM\n' +
+        '  $ codex fleet sandbox --agent patch-bot --explain -- python3 -c "import os; os.fork()"   # names fork and why\n' +
         '  $ codex fleet sandbox --agent patch-bot --workspace /tmp/slot -- node -e "require(\'fs\').writeFileSync(\'x\', \'y\')"\n' +
         '  $ codex fleet sandbox --agent patch-bot --command-policy --workspace /tmp/slot -- npm test',
     )

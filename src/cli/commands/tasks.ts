@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CancelTask, GetTask, ListTasks, Submit, WaitTask, type TaskView } from '../../control/methods.js';
+import { escapeBlock, escapeLine } from '../../terminal/escape.js';
 import { CliError } from '../errors.js';
 import { addStateDirOption, printJson, withFleet, type StateDirOption } from '../fleet-client.js';
 
@@ -23,9 +24,10 @@ function printOutcome(task: TaskView, json: boolean | undefined): void {
   if (json) printJson(task);
   else if (task.state === 'done') {
     const output = (task.result as { output?: unknown } | null)?.output;
-    process.stdout.write(`${typeof output === 'string' ? output : JSON.stringify(output, null, 2)}\n`);
+    // The worker's text: control characters are shown, not obeyed (--json prints it exactly).
+    process.stdout.write(`${escapeBlock(typeof output === 'string' ? output : JSON.stringify(output, null, 2))}\n`);
   } else if (task.state === 'failed' || task.state === 'cancelled') {
-    process.stderr.write(`codex fleet: task ${task.id} ${task.state}: ${task.error ?? 'no reason given'}\n`);
+    process.stderr.write(`codex fleet: task ${task.id} ${task.state}: ${escapeLine(task.error ?? 'no reason given')}\n`);
   } else {
     process.stdout.write(`task ${task.id} is ${task.state}\n`);
   }
@@ -104,7 +106,7 @@ export function registerTaskCommands(fleet: Command): void {
       });
       if (options.json) return printJson(tasks);
       if (tasks.length === 0) return void process.stdout.write('no tasks\n');
-      const rows = tasks.map((t) => [t.id, t.agent, t.state, String(t.attempts), age(t.created_at), t.error ?? '']);
+      const rows = tasks.map((t) => [t.id, t.agent, t.state, String(t.attempts), age(t.created_at), escapeLine(t.error ?? '')]);
       const header = ['ID', 'AGENT', 'STATE', 'TRIES', 'AGE', 'NOTE'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()}\n`);

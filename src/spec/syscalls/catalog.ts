@@ -59,12 +59,16 @@ export const SYSCALL_GROUPS: Readonly<Record<string, { readonly description: str
       syscalls: ['link', 'linkat', 'symlink', 'symlinkat'],
     },
     '@file-metadata': {
-      description: 'Changing file modes, owners and timestamps.',
+      description:
+        "Changing file modes, owners and timestamps. Never for workers; lets the agent's commands change any " +
+        'file they can read (a weakening: Landlock does not confine metadata).',
       syscalls: ['chmod', 'fchmodat', 'fchmodat2', 'chown', 'fchown', 'lchown', 'fchownat', 'utime', 'utimes',
         'utimensat', 'futimesat'],
     },
     '@file-watch': {
-      description: 'Watching files for changes (inotify).',
+      description:
+        "Watching files for changes (inotify). Never for workers; lets the agent's commands watch any directory " +
+        'they can reach, outside the sandbox too (a leak of file names: Landlock does not confine inotify).',
       syscalls: ['inotify_init', 'inotify_init1', 'inotify_add_watch', 'inotify_rm_watch'],
     },
     '@ipc': {
@@ -96,41 +100,113 @@ export const SYSCALL_GROUPS: Readonly<Record<string, { readonly description: str
         'setitimer', 'getitimer', 'alarm'],
     },
     '@xattr': {
-      description: 'Reading and writing extended attributes.',
+      description:
+        "Reading and writing extended attributes. Workers get the readers only; the writers reach the agent's " +
+        'commands, on any file they can read (a weakening: Landlock does not confine xattrs).',
       syscalls: ['getxattr', 'lgetxattr', 'fgetxattr', 'listxattr', 'llistxattr', 'flistxattr', 'setxattr',
         'lsetxattr', 'fsetxattr', 'removexattr', 'lremovexattr', 'fremovexattr'],
     },
   });
 
+const METADATA_REASON =
+  'Landlock does not confine file modes, owners and times, so a sandbox could change them on any file it can ' +
+  'read (fchmod stays allowed: the launcher performs it only for files inside the slot)';
+const XATTR_REASON = 'Landlock does not confine extended attributes, so a sandbox could set them on any file it can read';
+const WATCH_REASON =
+  'Landlock does not confine inotify, so a watch on a directory outside the sandbox shows the names of files created there';
+
+/**
+ * Never given to a worker, whatever its spec says, each with the reason a user is shown. Listed in a
+ * spec's `allowed_syscalls` (by name or through `@file-metadata`, `@xattr` or `@file-watch`) they reach
+ * that agent's commands only, and that is a weakening documented in docs/agent-spec.md: commands do not
+ * get them by default.
+ */
+export const COMMAND_ONLY_SYSCALLS: Readonly<Record<string, string>> = Object.freeze({
+  ...Object.fromEntries(
+    ['chmod', 'fchmodat', 'fchmodat2', 'chown', 'fchown', 'lchown', 'fchownat', 'utime', 'utimes', 'utimensat', 'futimesat'].map(
+      (name) => [name, METADATA_REASON],
+    ),
+  ),
+  ...Object.fromEntries(
+    ['setxattr', 'lsetxattr', 'fsetxattr', 'removexattr', 'lremovexattr', 'fremovexattr'].map((name) => [name, XATTR_REASON]),
+  ),
+  ...Object.fromEntries(['inotify_init', 'inotify_init1', 'inotify_add_watch', 'inotify_rm_watch'].map((name) => [name, WATCH_REASON])),
+});
+
+/** Why workers never get `name` (and commands only on request), or undefined. */
+export function commandOnlyReason(name: string): string | undefined {
+  return Object.hasOwn(COMMAND_ONLY_SYSCALLS, name) ? COMMAND_ONLY_SYSCALLS[name] : undefined;
+}
+
 /** Creating a process. `clone` is in the base set for threads only; the launcher refuses the rest. */
 export const PROCESS_CREATION_SYSCALLS: readonly string[] = Object.freeze(['fork', 'vfork', 'clone3']);
 
 /**
- * Refused by the launcher whatever a spec says, each with the reason a user is shown. Process creation
- * is listed here too so that every refusal has its reason in one table.
+ * Refused with EPERM under every launcher policy (worker and command), whatever `--allow` says, each
+ * with the reason a user is shown. The one list: the spec validator and the policy compiler read it
+ * through {@link FORBIDDEN_SYSCALLS}, and the launcher compiles it in from
+ * `native/launcher/refused-syscalls.h`, which `npm run gen` writes from it.
  */
-export const FORBIDDEN_SYSCALLS: Readonly<Record<string, string>> = Object.freeze({
-  fork: 'workers may never create processes; ask the supervisor to run a command (exec) instead',
-  vfork: 'workers may never create processes; ask the supervisor to run a command (exec) instead',
-  clone3: 'workers may never create processes (threads still start: clone with CLONE_THREAD is in the base set)',
-  socket: 'workers have no network and no sockets; stdio is their only channel',
-  socketpair: 'workers have no network and no sockets; stdio is their only channel',
-  io_uring_setup: 'io_uring bypasses the syscall filter',
-  io_uring_enter: 'io_uring bypasses the syscall filter',
-  io_uring_register: 'io_uring bypasses the syscall filter',
+export const ALWAYS_REFUSED_SYSCALLS: Readonly<Record<string, string>> = Object.freeze({
   ptrace: 'tracing other processes escapes the sandbox',
   process_vm_readv: 'reading other processes\' memory escapes the sandbox',
   process_vm_writev: 'writing other processes\' memory escapes the sandbox',
+  pidfd_getfd: 'taking file descriptors from other processes escapes the sandbox',
   bpf: 'loading kernel programs is never allowed',
   perf_event_open: 'kernel performance events leak information about other processes',
   mount: 'changing mounts is never allowed',
   umount2: 'changing mounts is never allowed',
+  open_tree: 'changing mounts is never allowed',
+  move_mount: 'changing mounts is never allowed',
+  fsopen: 'changing mounts is never allowed',
+  fsconfig: 'changing mounts is never allowed',
+  fsmount: 'changing mounts is never allowed',
+  fspick: 'changing mounts is never allowed',
+  mount_setattr: 'changing mounts is never allowed',
+  pivot_root: 'changing the root directory is never allowed',
+  chroot: 'changing the root directory is never allowed',
   unshare: 'new namespaces are never allowed',
   setns: 'joining namespaces is never allowed',
   keyctl: 'the kernel keyring can hold secrets',
   add_key: 'the kernel keyring can hold secrets',
   request_key: 'the kernel keyring can hold secrets',
+  io_uring_setup: 'io_uring bypasses the syscall filter',
+  io_uring_enter: 'io_uring bypasses the syscall filter',
+  io_uring_register: 'io_uring bypasses the syscall filter',
+  userfaultfd: 'userfaultfd lets a process stall the kernel at will, a classic exploit aid',
+  open_by_handle_at: 'opening files by handle bypasses path-based confinement (Landlock)',
+  name_to_handle_at: 'file handles are only useful with open_by_handle_at, which is refused',
+  kexec_load: 'loading a new kernel is never allowed',
+  kexec_file_load: 'loading a new kernel is never allowed',
+  init_module: 'loading kernel modules is never allowed',
+  finit_module: 'loading kernel modules is never allowed',
+  delete_module: 'unloading kernel modules is never allowed',
+  reboot: 'rebooting the machine is never allowed',
+  swapon: 'changing swap is never allowed',
+  swapoff: 'changing swap is never allowed',
+  acct: 'process accounting is never allowed',
+  quotactl: 'changing disk quotas is never allowed',
+  lookup_dcookie: 'profiling lookups leak paths outside the sandbox',
 });
+
+/**
+ * Refused to workers, whatever a spec says: process creation and sockets. (The command policy lets a
+ * command start processes and use `AF_UNIX` sockets; `clone3` gets ENOSYS under both, so libc falls back
+ * to `clone`, which the launcher checks.)
+ */
+export const WORKER_REFUSED_SYSCALLS: Readonly<Record<string, string>> = Object.freeze({
+  fork: 'workers may never create processes; ask the supervisor to run a command (exec) instead',
+  vfork: 'workers may never create processes; ask the supervisor to run a command (exec) instead',
+  clone3: 'workers may never create processes (threads still start: clone with CLONE_THREAD is in the base set)',
+  socket: 'workers have no network and no sockets; stdio is their only channel',
+  socketpair: 'workers have no network and no sockets; stdio is their only channel',
+});
+
+/**
+ * Everything a spec's `allowed_syscalls` can never add, with the reason a user is shown: the launcher
+ * refuses these whatever the spec says, so the validator and the policy compiler refuse to ask.
+ */
+export const FORBIDDEN_SYSCALLS: Readonly<Record<string, string>> = Object.freeze({ ...WORKER_REFUSED_SYSCALLS, ...ALWAYS_REFUSED_SYSCALLS });
 
 /** Whether `name` is a syscall this platform knows. */
 export function isKnownSyscall(name: string): boolean {

@@ -13,7 +13,10 @@
  */
 import { ControlErrorCodes, type ListBranches, type AgentStatus, type FleetStatus, type TaskView } from '../../control/methods.js';
 import { ControlServer, type ControlHandlers } from '../../control/server.js';
-import { RpcError } from '../../rpc/errors.js';
+import { ErrorCodes } from '../../protocol/error-codes.js';
+import { MAX_JSON_DEPTH } from '../../protocol/version.js';
+import { tooDeepAt } from '../../rpc/depth.js';
+import { clipPointer, RpcError } from '../../rpc/errors.js';
 import { checkPolicy, probeKernel, refusalMessage, type KernelReport } from '../../sandbox/check.js';
 import { buildSandboxedSpawn } from '../../sandbox/launcher.js';
 import { compilePolicy } from '../../sandbox/policy.js';
@@ -252,6 +255,7 @@ export class Supervisor implements ControlHandlers {
   async submit(agent: string, input: unknown, kind: string = DEFAULT_TASK_KIND, options: { base?: string; keep?: boolean } = {}): Promise<TaskView> {
     const pool = this.pool(agent);
     if (this.stopping) throw new RpcError(ControlErrorCodes.NotAccepting, 'The fleet is stopping and takes no new tasks');
+    refuseTooDeepInput(input);
     let base;
     try {
       base = await this.workspaces.resolve(options.base);
@@ -391,4 +395,18 @@ export class Supervisor implements ControlHandlers {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * A task's input travels to the worker as `params.task.input` of `task/run`, three levels down: deeper
+ * than the protocol's limit allows there, the worker would refuse the task, so it is refused here.
+ */
+function refuseTooDeepInput(input: unknown): void {
+  const path = tooDeepAt(input, MAX_JSON_DEPTH - 3);
+  if (path === undefined) return;
+  const message = `The input nests arrays and objects deeper than ${MAX_JSON_DEPTH - 3} levels (the worker protocol allows ${MAX_JSON_DEPTH} per message, 3 of them around the input)`;
+  throw new RpcError(ErrorCodes.InvalidParams, `Invalid params for "tasks/submit": /params/input${clipPointer(path)}: ${message}`, {
+    path: `/params/input${path}`,
+    message,
+  });
 }
