@@ -147,7 +147,9 @@ export class Workspaces {
     let names: string;
     let text: string;
     try {
-      await wt.git.run(['rev-parse', '--verify', '--end-of-options', ...(range.includes('..') ? range.split(/\.{2,3}/).filter(Boolean).map((r) => `${r}^{commit}`) : [`${range}^{commit}`])]);
+      for (const rev of range.includes('..') ? range.split(/\.{2,3}/).map((r) => r || 'HEAD') : [range]) {
+        await wt.git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+      }
       names = (await wt.git.run(['diff', '--name-status', '-z', ...common])).stdout;
       text = (await wt.git.run(['diff', ...common])).stdout;
     } catch (error) {
@@ -171,7 +173,7 @@ export class Workspaces {
 
   /** `codex fleet branches`. */
   branches(): WorkspaceRecord[] {
-    return this.store.list().filter((r) => r.commits.length > 0 || r.state === 'active' || r.keep === true);
+    return this.store.list().filter((r) => r.state !== 'discarded' && (r.commits.length > 0 || r.state === 'active' || r.keep === true));
   }
 
   /** `codex fleet land TASK`: lands the last commit of the task's branch on the user's branch. */

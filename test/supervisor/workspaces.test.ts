@@ -45,12 +45,12 @@ afterEach(async () => {
   }
 });
 
-async function fleet(land: 'branch' | 'commit', concurrency = 1): Promise<{ dir: FleetDir; repo: string; sup: Supervisor; events: FleetEvent[] }> {
+async function fleet(land: 'branch' | 'commit', concurrency = 1, exec = ['  - command: [npm, test]', '    timeout_s: 120']): Promise<{ dir: FleetDir; repo: string; sup: Supervisor; events: FleetEvent[] }> {
   const dir = makeFleetDir('cf-ws-');
   const entry: { dir: FleetDir; sup?: Supervisor } = { dir };
   fleets.push(entry);
   const repo = makeRepo(dir);
-  writeAgent(dir, 'fixer', 'git-task', [`land: ${land}`, `concurrency: ${concurrency}`, 'exec:', '  - command: [npm, test]', '    timeout_s: 120'].join('\n'));
+  writeAgent(dir, 'fixer', 'git-task', [`land: ${land}`, `concurrency: ${concurrency}`, 'exec:', ...exec].join('\n'));
   const events: FleetEvent[] = [];
   const sup = await Supervisor.start({
     agents: await loadAgents(dir),
@@ -177,5 +177,57 @@ describe('task worktrees, exec and commits', () => {
     expect(output(direct).commit.code).toBe(ErrorCodes.CommitRejected);
     expect(existsSync(marker)).toBe(false);
     expect(git(repo, 'status', '--porcelain')).toBe('');
+  }, 180_000);
+
+  it('starts from --base worktree, answers repo/diff, and bounds commands: output cap, timeout, cwd inside the worktree', async () => {
+    const { repo, sup, events } = await fleet('branch', 1, [
+      '  - command: [node, -e]',
+      '    allow_extra_args: true',
+      '    timeout_s: 2',
+    ]);
+    writeFileSync(join(repo, 'notes.txt'), 'work in progress\n');
+    const done = await run(
+      sup,
+      {
+        read: ['notes.txt'],
+        write: { 'a.txt': 'fixed\n' },
+        runs: [
+          // 3 MiB of output: cut at 1 MiB and flagged.
+          ['node', '-e', "process.stdout.write('x'.repeat(3 * 1024 * 1024)); process.stderr.write('e')"],
+          // Past the rule's 2 s: the tree is killed (a loose bound: only the flag and the kill are asserted).
+          ['node', '-e', 'setInterval(() => {}, 1000)'],
+          // Writes land in the worktree; a write outside it is refused by the sandbox.
+          ['node', '-e', "require('fs').writeFileSync('made-by-command.txt', 'ok'); try { require('fs').writeFileSync(process.argv[1], 'no') } catch (e) { console.log(e.code) }", join(repo, 'escape.txt')],
+        ],
+        commit: { message: 'Fix a.txt', paths: ['a.txt'] },
+        diff: 'HEAD~1..HEAD',
+        bad_diff: 'no-such-ref..HEAD',
+      },
+      'worktree',
+    );
+    const out = output(done);
+    // The snapshot of uncommitted changes is the base; the user's working tree is unchanged.
+    expect(out.read).toEqual({ 'notes.txt': 'work in progress\n' });
+    expect(readFileSync(join(repo, 'notes.txt'), 'utf8')).toBe('work in progress\n');
+    const [big, slow, writes] = out.runs;
+    expect(big.exit_code).toBe(0);
+    expect(big.stdout.length).toBe(1024 * 1024);
+    expect(big.stdout_truncated).toBe(true);
+    expect(big.stderr).toBe('e');
+    expect(big.stderr_truncated).toBe(false);
+    expect(slow).toMatchObject({ timed_out: true, exit_code: null, signal: 'SIGKILL' });
+    expect(writes.exit_code).toBe(0);
+    expect(writes.stdout.trim()).toBe('EACCES');
+    expect(existsSync(join(repo, 'escape.txt'))).toBe(false);
+    expect(out.diff.files).toEqual([{ path: 'a.txt', status: 'modified' }]);
+    expect(out.diff.diff).toContain('-broken\n+fixed\n');
+    expect(out.diff.truncated).toBe(false);
+    expect(out.bad_diff.code).toBe(ErrorCodes.RepoError);
+    expect(out.bad_diff.message).toContain('Range "no-such-ref..HEAD" does not resolve');
+    expect(events.filter((e) => e.type === 'exec' && e.task === done.id).map((e) => e.data?.['timed_out'])).toEqual([false, true, false]);
+    // The branch can be discarded by hand.
+    await sup.discardBranch(done.id);
+    expect(git(repo, 'branch', '--list', 'fleet/*')).toBe('');
+    expect(sup.branches()).toEqual([]);
   }, 180_000);
 });
