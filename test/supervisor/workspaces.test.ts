@@ -5,6 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { symlinkSync } from 'node:fs';
+import { repoRoot } from '../helpers/cli.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/protocol/error-codes.js';
 import type { TaskView } from '../../src/control/methods.js';
@@ -45,11 +47,16 @@ afterEach(async () => {
   }
 });
 
-async function fleet(land: 'branch' | 'commit', concurrency = 1, exec = ['  - command: [npm, test]', '    timeout_s: 120']): Promise<{ dir: FleetDir; repo: string; sup: Supervisor; events: FleetEvent[] }> {
+async function fleet(
+  land: 'branch' | 'commit',
+  concurrency = 1,
+  exec = ['  - command: [npm, test]', '    timeout_s: 120'],
+  setup: (dir: FleetDir) => string = makeRepo,
+): Promise<{ dir: FleetDir; repo: string; sup: Supervisor; events: FleetEvent[] }> {
   const dir = makeFleetDir('cf-ws-');
   const entry: { dir: FleetDir; sup?: Supervisor } = { dir };
   fleets.push(entry);
-  const repo = makeRepo(dir);
+  const repo = setup(dir);
   writeAgent(dir, 'fixer', 'git-task', [`land: ${land}`, `concurrency: ${concurrency}`, 'exec:', ...exec].join('\n'));
   const events: FleetEvent[] = [];
   const sup = await Supervisor.start({
@@ -229,5 +236,36 @@ describe('task worktrees, exec and commits', () => {
     await sup.discardBranch(done.id);
     expect(git(repo, 'branch', '--list', 'fleet/*')).toBe('');
     expect(sup.branches()).toEqual([]);
+  }, 180_000);
+
+  it('runs a vitest project\'s npm test through ctx.exec, with the repository\'s installed node_modules linked in read-only', async () => {
+    const { repo, sup } = await fleet('branch', 1, undefined, (dir) => {
+      const r = join(dir.root, 'vitest-repo');
+      mkdirSync(r);
+      writeFileSync(join(r, 'package.json'), '{"name":"v","version":"1.0.0","private":true,"type":"module","scripts":{"test":"vitest run"}}\n');
+      writeFileSync(join(r, '.gitignore'), 'node_modules\n');
+      writeFileSync(
+        join(r, 'a.test.js'),
+        "import { test, expect } from 'vitest';\nimport { readFileSync } from 'node:fs';\ntest('a.txt says fixed', () => expect(readFileSync('a.txt', 'utf8')).toContain('fixed'));\n",
+      );
+      writeFileSync(join(r, 'a.txt'), 'broken\n');
+      // "Installed" dependencies: this package's own node_modules, which has vitest.
+      symlinkSync(join(repoRoot, 'node_modules'), join(r, 'node_modules'));
+      git(r, 'init', '-q', '-b', 'main');
+      git(r, 'add', '.');
+      git(r, 'commit', '-q', '-m', 'start');
+      return r;
+    });
+    const failing = output(await run(sup, { exec: ['npm', 'test'] }));
+    expect(failing.exec.exit_code).not.toBe(0);
+    expect(failing.exec.stdout + failing.exec.stderr).toContain('a.txt says fixed');
+    const passing = output(await run(sup, {
+      write: { 'a.txt': 'fixed\n' },
+      exec: ['npm', 'test'],
+    }));
+    expect(passing.exec.exit_code).toBe(0);
+    expect(passing.exec.stdout).toMatch(/1 passed/);
+    // The fix was made in the task's worktree only.
+    expect(readFileSync(join(repo, 'a.txt'), 'utf8')).toBe('broken\n');
   }, 180_000);
 });
