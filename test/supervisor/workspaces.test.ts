@@ -71,7 +71,7 @@ async function fleet(
 }
 
 async function run(sup: Supervisor, input: unknown, base?: string): Promise<TaskView> {
-  const task = await sup.submit('fixer', input, 'default', base === undefined ? {} : { base });
+  const { task } = await sup.submit('fixer', input, 'default', base === undefined ? {} : { base });
   return sup.waitTask(task.id, 120_000, new AbortController().signal);
 }
 
@@ -134,8 +134,8 @@ describe('task worktrees, exec and commits', () => {
 
   it('two workers editing the same file: one lands, the other gets CommitConflict with its branch kept', async () => {
     const { repo, sup } = await fleet('commit', 2);
-    const a = await sup.submit('fixer', { write: { 'a.txt': 'fixed by one\n' }, commit: { message: 'one', paths: ['a.txt'] } });
-    const b = await sup.submit('fixer', { write: { 'a.txt': 'fixed by two\n' }, commit: { message: 'two', paths: ['a.txt'] } });
+    const { task: a } = await sup.submit('fixer', { write: { 'a.txt': 'fixed by one\n' }, commit: { message: 'one', paths: ['a.txt'] } });
+    const { task: b } = await sup.submit('fixer', { write: { 'a.txt': 'fixed by two\n' }, commit: { message: 'two', paths: ['a.txt'] } });
     const signal = new AbortController().signal;
     const results = [await sup.waitTask(a.id, 120_000, signal), await sup.waitTask(b.id, 120_000, signal)];
     const commits = results.map((t) => output(t).commit);
