@@ -218,7 +218,7 @@ describe('task worktrees, exec and commits', () => {
     expect(readFileSync(join(repo, 'notes.txt'), 'utf8')).toBe('work in progress\n');
     const [big, slow, writes] = out.runs;
     expect(big.exit_code).toBe(0);
-    expect(big.stdout.length).toBe(1024 * 1024);
+    expect(big.stdout_length).toBe(1024 * 1024);
     expect(big.stdout_truncated).toBe(true);
     expect(big.stderr).toBe('e');
     expect(big.stderr_truncated).toBe(false);
