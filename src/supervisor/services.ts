@@ -5,18 +5,21 @@
  */
 import { ErrorCodes } from '../protocol/error-codes.js';
 import { RepoDiff } from '../protocol/repo.js';
-import { CommitRequest, ExecRun, Log, ModelComplete } from '../protocol/services.js';
+import { CommitRequest, ExecRun, Log, ModelComplete, ModelDelta } from '../protocol/services.js';
 import type { Connection } from '../rpc/connection.js';
 import { RpcError } from '../rpc/errors.js';
 import type { AgentSpec } from '../spec/types.js';
 import { matchExecRule } from './exec-allow-list.js';
 import { runCommand } from './exec-run.js';
 import { foreignTask, refuseTaskClaim } from './task-claim.js';
+import type { ModelMeter } from './model-meter.js';
 import type { WorkerHandle } from './worker.js';
 import type { Workspaces } from './workspaces.js';
 
 export interface ServiceHooks {
   log(worker: WorkerHandle, level: string, message: string, taskId: string | undefined): void;
+  /** Meters and sends model calls (the gateway and the ledger). */
+  readonly meter: ModelMeter;
   /** Task workspaces (worktrees, commits, repo/diff). */
   readonly workspaces: Workspaces;
   /** Every command run, finished or not. */
@@ -37,7 +40,7 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
       connection.reportViolation(ErrorCodes.InvalidParams, `${method}: ${issue}`);
       throw refuseTaskClaim(method, issue);
     };
-    connection.onRequest(ModelComplete, (params) => {
+    connection.onRequest(ModelComplete, (params, request) => {
       checkClaim(ModelComplete.method, params.task_id);
       worker.turns += 1;
       if (worker.turns > agent.limits.max_turns) {
@@ -46,7 +49,23 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
           `Task ${worker.currentTaskId ?? '?'} has used its ${agent.limits.max_turns} model turns (limits.max_turns)`,
         );
       }
-      throw new RpcError(ErrorCodes.ModelError, 'Model calls are not available in this version of codex fleet');
+      const stream = params.stream ?? true;
+      return hooks.meter.call(
+        {
+          agent,
+          taskId: worker.currentTaskId ?? params.task_id ?? null,
+          minor: worker.minor,
+          holdClock: () => worker.holdClock(),
+          releaseClock: () => worker.releaseClock(),
+        },
+        params,
+        {
+          signal: request.signal,
+          onDelta: (index, text) => {
+            if (stream) request.stream(ModelDelta, { index, text }).catch(() => undefined);
+          },
+        },
+      );
     });
     connection.onRequest(ExecRun, async (params, ctx) => {
       checkClaim(ExecRun.method, params.task_id);
