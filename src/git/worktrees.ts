@@ -11,7 +11,7 @@
  * ```
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Git, GitError, HARDENING } from './run.js';
 
@@ -93,7 +93,28 @@ export async function addWorktree(repo: Repository, options: { path: string; bra
     const target = join(options.path, dep);
     if (existsSync(source) && !existsSync(target)) symlinkSync(source, target);
   }
+  giveToSlotOwner(options.path);
   return { path: options.path, admin, git: new Git({ gitDir: admin, workTree: options.path }) };
+}
+
+/**
+ * When the slot belongs to another user (the fleet runs as root and sandboxes as an unprivileged
+ * uid), the worktree the supervisor just created becomes that user's too, so the worker and its
+ * commands can write in it. Links are changed themselves, never followed.
+ */
+function giveToSlotOwner(path: string): void {
+  const slot = statSync(dirname(dirname(path)));
+  if (process.getuid?.() !== 0 || (slot.uid === 0 && slot.gid === 0)) return;
+  const walk = (p: string): void => {
+    lchownSync(p, slot.uid, slot.gid);
+    for (const entry of readdirSync(p, { withFileTypes: true })) {
+      const child = join(p, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else lchownSync(child, slot.uid, slot.gid);
+    }
+  };
+  lchownSync(dirname(path), slot.uid, slot.gid);
+  walk(path);
 }
 
 /** Removes a worktree (and its admin directory); nothing if it is not there. */

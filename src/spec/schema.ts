@@ -281,6 +281,15 @@ const agentSpecProperties = {
       ...expected('"branch" or "commit"'),
     }),
   ),
+  worktree: Type.Optional(
+    Type.Boolean({
+      title: 'Task worktrees',
+      description:
+        'Give each task its own git worktree of the fleet\'s repository (branch `fleet/<agent>/<task>`, path in `task.workdir`). ' +
+        'Default: true when the agent has `exec` rules, false otherwise (its tasks then start without a git checkout).',
+      ...expected('true or false'),
+    }),
+  ),
   restart: Type.Optional(RestartSchema),
 };
 

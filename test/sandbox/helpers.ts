@@ -50,6 +50,7 @@ export function spec(overrides: Partial<AgentSpec> = {}): AgentSpec {
     limits: { max_turns: 1, wall_time_s: 60, retries: 0, memory_mb: 512 },
     exec: [],
     land: 'branch',
+    worktree: false,
     restart: { max_restarts: 0, window_s: 60 },
     file: join(here, 'fixtures', 'test-bot.yaml'),
     ...overrides,

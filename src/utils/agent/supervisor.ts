@@ -367,7 +367,7 @@ export class Supervisor implements ControlHandlers {
       events: this.events,
       onTaskFinal: (task) => this.settle(task),
       workspace: {
-        prepare: (task, index) => this.workspaces.prepare(task, spec.name, this.paths.slot(spec.name, index)),
+        prepare: (task, index) => (spec.worktree ? this.workspaces.prepare(task, spec.name, this.paths.slot(spec.name, index)) : Promise.resolve(undefined)),
         finish: (task) => this.workspaces.finish(task),
       },
       onJournalFailure: (error) => {
@@ -500,13 +500,16 @@ export class Supervisor implements ControlHandlers {
     }
     let base;
     try {
-      base = await this.workspaces.resolve(options.base);
+      if (!pool.spec.worktree && options.base !== undefined) {
+        throw new BaseError(`Agent "${agent}" works without a git worktree (its spec has no exec rules and no "worktree: true"), so --base does not apply`);
+      }
+      base = pool.spec.worktree ? await this.workspaces.resolve(options.base) : undefined;
     } catch (error) {
       if (error instanceof BaseError) throw new RpcError(ControlErrorCodes.InvalidBase, error.message);
       throw error;
     }
     const task = await this.store.submit(agent, kind, input);
-    if (base !== undefined) this.workspaces.record(task.id, agent, base, options.keep === true);
+    if (base !== undefined && pool.spec.worktree) this.workspaces.record(task.id, agent, base, options.keep === true);
     this.events.emit({ type: 'task.queued', agent, task: task.id, message: `task ${task.id} queued` });
     pool.pump();
     return { task: this.view(task.id), ...(admission.note ? { note: admission.note } : {}) };
