@@ -248,7 +248,7 @@ export class AgentPool {
     }
     let workdir: string | undefined;
     try {
-      workdir = await this.deps.workspace?.prepare(record.id, worker.index);
+      if (this.deps.workspace) workdir = await this.deps.workspace.prepare(record.id, worker.index);
     } catch (error) {
       this.taskEnded(record.id);
       await this.failTask(record.id, `its git worktree could not be created: ${(error as Error).message}`, worker.index);
@@ -278,7 +278,7 @@ export class AgentPool {
     this.taskEnded(record.id);
     let commits: Awaited<ReturnType<NonNullable<PoolDeps['workspace']>['finish']>> = [];
     try {
-      commits = (await this.deps.workspace?.finish(record.id)) ?? [];
+      if (this.deps.workspace) commits = await this.deps.workspace.finish(record.id);
     } catch (error) {
       events.emit({ type: 'log', agent: this.spec.name, task: record.id, message: `the worktree of task ${record.id} could not be removed: ${(error as Error).message}` });
     }

@@ -366,10 +366,14 @@ export class Supervisor implements ControlHandlers {
       store: this.store,
       events: this.events,
       onTaskFinal: (task) => this.settle(task),
-      workspace: {
-        prepare: (task, index) => (spec.worktree ? this.workspaces.prepare(task, spec.name, this.paths.slot(spec.name, index)) : Promise.resolve(undefined)),
-        finish: (task) => this.workspaces.finish(task),
-      },
+      ...(spec.worktree
+        ? {
+            workspace: {
+              prepare: (task: string, index: number) => this.workspaces.prepare(task, spec.name, this.paths.slot(spec.name, index)),
+              finish: (task: string) => this.workspaces.finish(task),
+            },
+          }
+        : {}),
       onJournalFailure: (error) => {
         this.failFleet(`the journal cannot be written (${error.message}): stopping now; everything acknowledged before is on disk`);
       },
