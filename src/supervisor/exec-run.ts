@@ -5,7 +5,6 @@
  * kills the tree); the launcher is the supervisor's child, so the tree also dies with the supervisor.
  */
 import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import { resolve, relative, isAbsolute } from 'node:path';
 import { ErrorCodes } from '../protocol/error-codes.js';
 import type { ExecRunResult } from '../protocol/services.js';
@@ -111,5 +110,3 @@ export async function runCommand(agent: AgentSpec, req: ExecRequest): Promise<Ex
     duration_ms: Date.now() - started,
   };
 }
-
-export const SIGNAL_NUMBERS = constants.signals;
