@@ -11,6 +11,7 @@ import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerServeModelCommand } from './commands/serve-model.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTaskCommands } from './commands/tasks.js';
+import { registerBranchCommands } from './commands/branches.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { packageVersion } from './version.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerValidateCommand(fleet);
   registerStartCommand(fleet);
   registerTaskCommands(fleet);
+  registerBranchCommands(fleet);
   registerAdminCommands(fleet);
   registerPruneCommand(fleet);
   registerSandboxCommand(fleet);

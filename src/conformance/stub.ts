@@ -11,6 +11,7 @@
  */
 import { ErrorCodes } from '../protocol/error-codes.js';
 import { Ping } from '../protocol/lifecycle.js';
+import { RepoDiff, type RepoDiffParams } from '../protocol/repo.js';
 import {
   CommitRequest,
   ExecRun,
@@ -31,6 +32,8 @@ export const CANNED_USAGE = Object.freeze({ input_tokens: 12, output_tokens: 5 }
 export const CANNED_COST_USD = 0.000125;
 export const CANNED_STDOUT = 'conformance ok\n';
 export const CANNED_SHA = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
+/** The canned `repo/diff` text. */
+export const CANNED_DIFF = 'diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-old\n+new\n';
 /** `exec/run` with this program is refused with ExecNotAllowed. */
 export const DENIED_PROGRAM = 'conformance-denied';
 
@@ -38,12 +41,13 @@ export interface StubRecord {
   readonly modelCalls: ModelCompleteParams[];
   readonly execCalls: ExecRunParams[];
   readonly commitCalls: CommitRequestParams[];
+  readonly repoDiffCalls: RepoDiffParams[];
   readonly logs: LogParams[];
 }
 
 /** Installs the stub's handlers on a supervisor-side connection. */
 export function serveStub(conn: Connection): StubRecord {
-  const record: StubRecord = { modelCalls: [], execCalls: [], commitCalls: [], logs: [] };
+  const record: StubRecord = { modelCalls: [], execCalls: [], commitCalls: [], repoDiffCalls: [], logs: [] };
   conn.onRequest(Ping, () => ({}));
   conn.onRequest(ModelComplete, async (params, ctx) => {
     record.modelCalls.push(params);
@@ -77,6 +81,10 @@ export function serveStub(conn: Connection): StubRecord {
   conn.onRequest(CommitRequest, (params) => {
     record.commitCalls.push(params);
     return { sha: CANNED_SHA };
+  });
+  conn.onRequest(RepoDiff, (params) => {
+    record.repoDiffCalls.push(params);
+    return { files: [{ path: 'README.md', status: 'modified' as const }], diff: CANNED_DIFF, truncated: false };
   });
   conn.onNotification(Log, (params) => void record.logs.push(params));
   return record;

@@ -23,6 +23,8 @@ export const ControlErrorCodes = Object.freeze({
   WaitTimeout: -32054,
   AgentUnavailable: -32055,
   TooLarge: -32056,
+  InvalidBase: -32057,
+  LandRefused: -32058,
 });
 
 export const CONTROL_ERROR_MEANINGS: Readonly<Record<keyof typeof ControlErrorCodes, string>> = Object.freeze({
@@ -33,6 +35,8 @@ export const CONTROL_ERROR_MEANINGS: Readonly<Record<keyof typeof ControlErrorCo
   WaitTimeout: '`tasks/wait` gave up before the task finished; the task goes on.',
   AgentUnavailable: 'The agent is errored (its workers crash-looped) or cannot run on this machine; the message says why and what to do.',
   TooLarge: 'The task input is larger than the maximum task input size (see "Sizes").',
+  InvalidBase: 'The task\'s `base` is not a commit of the fleet\'s repository (or the project is not a git repository).',
+  LandRefused: 'Landing or discarding a task\'s branch was refused; the message says why. Nothing was changed.',
 });
 
 const TaskState = Type.Union(
@@ -215,6 +219,13 @@ export const Submit = defineRequest({
       agent: Type.String({ minLength: 1 }),
       kind: Type.Optional(Type.String({ minLength: 1, description: 'What to do, e.g. "repair". Default: "default".' })),
       input: Type.Unknown({ description: 'Any JSON value.' }),
+      base: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description: 'The commit the task\'s worktree starts from: a branch, tag or sha, `HEAD` (the default), or `worktree` (a snapshot of your uncommitted changes).',
+        }),
+      ),
+      keep: Type.Optional(Type.Boolean({ description: 'Keep the task\'s worktree after it finishes, for review. Default false.' })),
     },
     { additionalProperties: false },
   ),
@@ -225,7 +236,7 @@ export const Submit = defineRequest({
     },
     { additionalProperties: false },
   ),
-  errors: [ControlErrorCodes.UnknownAgent, ControlErrorCodes.NotAccepting, ControlErrorCodes.AgentUnavailable, ControlErrorCodes.TooLarge],
+  errors: [ControlErrorCodes.UnknownAgent, ControlErrorCodes.NotAccepting, ControlErrorCodes.AgentUnavailable, ControlErrorCodes.TooLarge, ControlErrorCodes.InvalidBase],
 });
 
 export const GetTask = defineRequest({
@@ -431,6 +442,45 @@ export const EventNotification = defineNotification({
   params: Type.Object({ event: FleetEventSchema }, { additionalProperties: false }),
 });
 
+const BranchSchema = Type.Object(
+  {
+    task: Type.String(),
+    agent: Type.String(),
+    branch: Type.String(),
+    base: Type.String(),
+    state: Type.String({ description: 'queued, active, finished, landed or discarded.' }),
+    worktree: Type.Union([Type.String(), Type.Null()]),
+    commits: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'Each commit and where it is (outcome, sha, landed_sha, reason).' }),
+  },
+  { additionalProperties: false, title: 'Fleet branch' },
+);
+
+export const ListBranches = defineRequest({
+  method: 'branches/list',
+  direction: 'client-to-supervisor',
+  description: 'The fleet/<agent>/<task> branches with their task and state.',
+  params: Empty,
+  result: Type.Object({ branches: Type.Array(BranchSchema) }, { additionalProperties: false }),
+});
+
+export const LandBranch = defineRequest({
+  method: 'branches/land',
+  direction: 'client-to-supervisor',
+  description: 'Lands a task\'s branch on your current branch (as `land: commit` does), through the commit queue.',
+  params: TaskIdParams,
+  result: Type.Object({ sha: Type.String(), branch: Type.String() }, { additionalProperties: false }),
+  errors: [ControlErrorCodes.LandRefused],
+});
+
+export const DiscardBranch = defineRequest({
+  method: 'branches/discard',
+  direction: 'client-to-supervisor',
+  description: 'Deletes a task\'s branch and worktree.',
+  params: TaskIdParams,
+  result: Empty,
+  errors: [ControlErrorCodes.LandRefused],
+});
+
 export const CONTROL_METHODS = Object.freeze([
   Hello,
   Status,
@@ -448,4 +498,7 @@ export const CONTROL_METHODS = Object.freeze([
   StopFleet,
   Subscribe,
   EventNotification,
+  ListBranches,
+  LandBranch,
+  DiscardBranch,
 ]);

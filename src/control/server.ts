@@ -29,6 +29,9 @@ import {
   StopFleet,
   Submit,
   Subscribe,
+  ListBranches,
+  LandBranch,
+  DiscardBranch,
   WaitTask,
   type AgentStatus,
   type FleetEvent,
@@ -42,7 +45,10 @@ import {
 export interface ControlHandlers {
   readonly version: string;
   status(): FleetStatus;
-  submit(agent: string, input: unknown, kind?: string): Promise<ResultOf<typeof Submit>>;
+  submit(agent: string, input: unknown, kind?: string, options?: { base?: string; keep?: boolean }): Promise<ResultOf<typeof Submit>>;
+  branches(): ResultOf<typeof ListBranches>['branches'];
+  landBranch(task: string): Promise<{ sha: string; branch: string }>;
+  discardBranch(task: string): Promise<void>;
   getTask(id: string): TaskView;
   listTasks(filter: ParamsOf<typeof ListTasks>): ResultOf<typeof ListTasks>;
   readTask(params: ParamsOf<typeof ReadTask>): ResultOf<typeof ReadTask>;
@@ -161,9 +167,17 @@ export class ControlServer {
       return { pid: process.pid, version: this.handlers.version, state_dir: this.paths.dir };
     });
     guarded(Status, () => this.handlers.status());
-    guarded(Submit, (p) => this.handlers.submit(p.agent, p.input, p.kind));
+    guarded(Submit, (p) =>
+      this.handlers.submit(p.agent, p.input, p.kind, { ...(p.base !== undefined ? { base: p.base } : {}), ...(p.keep !== undefined ? { keep: p.keep } : {}) }),
+    );
     guarded(ReadTask, (p) => this.handlers.readTask(p));
     guarded(PruneTasks, (p) => this.handlers.prune(p));
+    guarded(ListBranches, () => ({ branches: this.handlers.branches() }));
+    guarded(LandBranch, (p) => this.handlers.landBranch(p.id));
+    guarded(DiscardBranch, async (p) => {
+      await this.handlers.discardBranch(p.id);
+      return {};
+    });
     guarded(GetTask, (p) => ({ task: this.handlers.getTask(p.id) }));
     guarded(ListTasks, (p) => this.handlers.listTasks(p));
     guarded(WaitTask, async (p, signal) => ({

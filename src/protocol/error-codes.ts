@@ -34,6 +34,7 @@ export const ErrorCodes = Object.freeze({
   ExecFailed: -32031,
   CommitRejected: -32040,
   CommitConflict: -32041,
+  RepoError: -32050,
 });
 
 export type ErrorCodeName = keyof typeof ErrorCodes;
@@ -68,6 +69,9 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCodeName, string>> = Obje
   ExecFailed: 'The allowed command could not be started (not found, sandbox refused).',
   CommitRejected: 'The commit was refused: a path outside the workspace, nothing to commit, or a bad message.',
   CommitConflict: 'The commit could not be applied because the files changed underneath it; retry after a rebase.',
+  RepoError:
+    'A repository request could not be answered: the range does not resolve, or the task has no worktree. ' +
+    '`error.data.range` echoes the range.',
 });
 
 const NAMES = new Map<number, ErrorCodeName>(

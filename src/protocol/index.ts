@@ -15,5 +15,6 @@ export * from './method.js';
 export * from './lifecycle.js';
 export * from './task.js';
 export * from './services.js';
+export * from './repo.js';
 export * from './methods.js';
 export * from './validate.js';

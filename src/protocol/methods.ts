@@ -9,6 +9,7 @@
  */
 import { CancelRequest, Exit, Initialize, Ping, Shutdown } from './lifecycle.js';
 import type { MethodType } from './method.js';
+import { RepoDiff } from './repo.js';
 import { CommitRequest, ExecRun, Log, ModelComplete, ModelDelta } from './services.js';
 import { TaskDeadline, TaskProgress, TaskRun } from './task.js';
 
@@ -26,6 +27,7 @@ export const PROTOCOL_METHODS: readonly MethodType[] = Object.freeze([
   ModelDelta,
   ExecRun,
   CommitRequest,
+  RepoDiff,
   Log,
 ]);
 

@@ -240,6 +240,8 @@ export function applyDefaults(source: SpecSource, spec: AgentSpecInput, worker: 
       allow_extra_args: rule.allow_extra_args ?? false,
       timeout_s: rule.timeout_s ?? d.exec_timeout_s,
     })),
+    land: spec.land ?? 'branch',
+    worktree: spec.worktree ?? (spec.exec ?? []).length > 0,
     restart: {
       max_restarts: spec.restart?.max_restarts ?? d.max_restarts,
       window_s: spec.restart?.window_s ?? d.restart_window_s,

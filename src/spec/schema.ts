@@ -297,6 +297,26 @@ const agentSpecProperties = {
       ...expected('a list of exec rules'),
     }),
   ),
+  land: Type.Optional(
+    Type.Union([Type.Literal('branch'), Type.Literal('commit')], {
+      default: 'branch',
+      title: 'Landing',
+      description:
+        'Where a task\'s commit goes: `branch` leaves it on its `fleet/<agent>/<task>` branch for review; `commit` puts it ' +
+        'on your current branch, updating only the files it changes, and only when you have no uncommitted edits to them ' +
+        'and it applies cleanly on the tip. Default: branch.',
+      ...expected('"branch" or "commit"'),
+    }),
+  ),
+  worktree: Type.Optional(
+    Type.Boolean({
+      title: 'Task worktrees',
+      description:
+        'Give each task its own git worktree of the fleet\'s repository (branch `fleet/<agent>/<task>`, path in `task.workdir`). ' +
+        'Default: true when the agent has `exec` rules, false otherwise (its tasks then start without a git checkout).',
+      ...expected('true or false'),
+    }),
+  ),
   restart: Type.Optional(RestartSchema),
 };
 

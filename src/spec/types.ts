@@ -45,6 +45,10 @@ export interface AgentSpec {
   readonly provider?: string;
   readonly limits: AgentLimits;
   readonly exec: readonly ExecRule[];
+  /** Where a task's commit goes: its `fleet/<agent>/<task>` branch (`branch`) or the user's current branch (`commit`). */
+  readonly land: 'branch' | 'commit';
+  /** Whether each task gets a git worktree of the fleet's repository (default: when the agent has `exec` rules). */
+  readonly worktree: boolean;
   readonly restart: RestartPolicy;
   /** Where the spec came from: absolute path of its file. */
   readonly file: string;

@@ -40,6 +40,11 @@ export interface PoolDeps {
   readonly workerOptions: (index: number) => Omit<WorkerOptions, 'onStateChange' | 'onExit' | 'onStderrLine' | 'onProgress'>;
   /** Called whenever a task reaches a final state. */
   readonly onTaskFinal: (task: TaskRecord) => void;
+  /** The task's workspace: created before the worker hears of the task, cleaned up after it. */
+  readonly workspace?: {
+    prepare(task: string, workerIndex: number): Promise<string | undefined>;
+    finish(task: string): Promise<readonly { readonly outcome: string; readonly sha: string; readonly branch: string; readonly landed_sha?: string; readonly reason?: string }[]>;
+  };
   /** The journal could not be written: nothing more can be promised durable. */
   readonly onJournalFailure: (error: Error) => void;
 }
@@ -241,10 +246,20 @@ export class AgentPool {
       this.pump();
       return;
     }
+    let workdir: string | undefined;
+    try {
+      if (this.deps.workspace) workdir = await this.deps.workspace.prepare(record.id, worker.index);
+    } catch (error) {
+      this.taskEnded(record.id);
+      await this.failTask(record.id, `its git worktree could not be created: ${(error as Error).message}`, worker.index);
+      this.pump();
+      return;
+    }
     const task: Task = {
       id: record.id,
       kind: record.kind,
       input: record.input,
+      ...(workdir !== undefined ? { workdir } : {}),
       deadline_ms: Date.now() + this.spec.limits.wall_time_s * 1000,
     };
     events.emit({
@@ -261,6 +276,15 @@ export class AgentPool {
       outcome = { kind: 'lost', error: (error as Error).message };
     }
     this.taskEnded(record.id);
+    let commits: Awaited<ReturnType<NonNullable<PoolDeps['workspace']>['finish']>> = [];
+    try {
+      if (this.deps.workspace) commits = await this.deps.workspace.finish(record.id);
+    } catch (error) {
+      events.emit({ type: 'log', agent: this.spec.name, task: record.id, message: `the worktree of task ${record.id} could not be removed: ${(error as Error).message}` });
+    }
+    const where = commits.length === 0 ? '' : `; commits: ${commits.map((c) => (c.outcome === 'landed' ? `${c.landed_sha} landed (from ${c.branch})` : `${c.sha} on ${c.branch}${c.reason ? ` (not landed: ${c.reason})` : ''}`)).join(', ')}`;
+    if (commits.length > 0 && outcome.kind === 'done') outcome = { kind: 'done', result: { ...outcome.result, commits } as typeof outcome.result };
+    if (commits.length > 0 && outcome.kind === 'failed') outcome = { kind: 'failed', error: `${outcome.error}${where}` };
     const current = store.get(record.id);
     if (current?.state === 'cancelled') {
       this.pump();

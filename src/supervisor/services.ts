@@ -4,20 +4,35 @@
  * this version answer with a clear error instead of pretending.
  */
 import { ErrorCodes } from '../protocol/error-codes.js';
+import { RepoDiff } from '../protocol/repo.js';
 import { CommitRequest, ExecRun, Log, ModelComplete, ModelDelta } from '../protocol/services.js';
 import type { Connection } from '../rpc/connection.js';
 import { RpcError } from '../rpc/errors.js';
+import type { SandboxIdentity } from '../sandbox/identity.js';
 import type { AgentSpec } from '../spec/types.js';
 import { matchExecRule } from './exec-allow-list.js';
+import { runCommand } from './exec-run.js';
 import { foreignTask, refuseTaskClaim } from './task-claim.js';
 import type { ModelMeter } from './model-meter.js';
 import type { WorkerHandle } from './worker.js';
+import type { Workspaces } from './workspaces.js';
 
 export interface ServiceHooks {
   log(worker: WorkerHandle, level: string, message: string, taskId: string | undefined): void;
   /** Meters and sends model calls (the gateway and the ledger). */
   readonly meter: ModelMeter;
+  /** Task workspaces (worktrees, commits, repo/diff). */
+  readonly workspaces: Workspaces;
+  /** Every command run, finished or not. */
+  execEvent(worker: WorkerHandle, taskId: string | undefined, argv: readonly string[], outcome: string, durationMs: number, data: Record<string, unknown>): void;
+  readonly landlockAbiOverride?: number;
+  readonly unsafeNoSandbox?: boolean;
+  /** The workers' sandbox user (commands run as it too), when the fleet runs as root. */
+  readonly identity?: SandboxIdentity;
 }
+
+/** Output kept per stream of a command (also given to workers as `limits.exec_output_bytes`). */
+export const EXEC_OUTPUT_BYTES = 1024 * 1024;
 
 export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection: Connection, worker: WorkerHandle) => void {
   return (connection, worker) => {
@@ -55,19 +70,51 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
         },
       );
     });
-    connection.onRequest(ExecRun, (params) => {
+    connection.onRequest(ExecRun, async (params, ctx) => {
       checkClaim(ExecRun.method, params.task_id);
-      if (!matchExecRule(agent, params.argv)) {
+      const taskId = params.task_id ?? worker.currentTaskId;
+      const rule = matchExecRule(agent, params.argv);
+      if (!rule) {
+        const list = agent.exec.length === 0 ? 'it is empty' : agent.exec.map((r) => JSON.stringify(r.command) + (r.allow_extra_args ? ' (+args)' : '')).join(', ');
+        hooks.execEvent(worker, taskId, params.argv, 'refused: not on the exec allow-list', 0, { refused: true });
         throw new RpcError(
           ErrorCodes.ExecNotAllowed,
-          `${JSON.stringify(params.argv)} is not in ${agent.name}'s exec allow-list (the "exec" field of its spec)`,
+          `${JSON.stringify(params.argv)} is not in ${agent.name}'s exec allow-list (the "exec" field of ${agent.file}): ${list}`,
+          { argv: params.argv },
         );
       }
-      throw new RpcError(ErrorCodes.ExecFailed, 'Running commands is not available in this version of codex fleet');
+      const workdir = hooks.workspaces.workdir(taskId) ?? worker.options.workspace;
+      const started = Date.now();
+      try {
+        const result = await runCommand(agent, {
+          argv: params.argv,
+          rule,
+          workdir,
+          ...(params.cwd !== undefined ? { cwd: params.cwd } : {}),
+          ...(params.stdin !== undefined ? { stdin: params.stdin } : {}),
+          ...(params.timeout_s !== undefined ? { timeoutS: params.timeout_s } : {}),
+          dependencies: hooks.workspaces.dependencies(),
+          outputBytes: EXEC_OUTPUT_BYTES,
+          signal: ctx.signal,
+          ...(hooks.landlockAbiOverride !== undefined ? { landlockAbiOverride: hooks.landlockAbiOverride } : {}),
+          ...(hooks.unsafeNoSandbox === true ? { unsafeNoSandbox: true } : {}),
+          ...(hooks.identity !== undefined ? { identity: hooks.identity } : {}),
+        });
+        const outcome = result.timed_out ? `timed out after ${rule.timeout_s}s` : result.signal ? `killed by ${result.signal}` : `exit ${result.exit_code}`;
+        hooks.execEvent(worker, taskId, params.argv, outcome, result.duration_ms, { exit_code: result.exit_code, signal: result.signal, timed_out: result.timed_out });
+        return result;
+      } catch (error) {
+        hooks.execEvent(worker, taskId, params.argv, `failed: ${(error as Error).message}`, Date.now() - started, { error: (error as Error).message });
+        throw error;
+      }
     });
     connection.onRequest(CommitRequest, (params) => {
       checkClaim(CommitRequest.method, params.task_id);
-      throw new RpcError(ErrorCodes.CommitRejected, 'Commits are not available in this version of codex fleet');
+      return hooks.workspaces.commit(agent, params.task_id ?? worker.currentTaskId, params.message, params.paths);
+    });
+    connection.onRequest(RepoDiff, (params) => {
+      checkClaim(RepoDiff.method, params.task_id);
+      return hooks.workspaces.diff(params.task_id ?? worker.currentTaskId, params.range);
     });
     connection.onNotification(Log, (params) => {
       const issue = foreignTask(worker.currentTaskId, params.task_id);

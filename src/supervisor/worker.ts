@@ -226,7 +226,7 @@ export class WorkerHandle {
             memory_mb: this.options.agent.limits.memory_mb,
             exec_output_bytes: 1024 * 1024,
           },
-          capabilities: { model_streaming: true, exec: false, commit: false },
+          capabilities: { model_streaming: true, exec: true, commit: true },
         },
         { timeoutMs: INITIALIZE_TIMEOUT_MS },
       );

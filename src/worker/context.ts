@@ -12,6 +12,7 @@
 import type { InitializeParams } from '../protocol/lifecycle.js';
 import { negotiatedMinor } from '../protocol/version.js';
 import type { ModelCompleteParams, ModelDeltaParams } from '../protocol/services.js';
+import { RepoDiff } from '../protocol/repo.js';
 import { CommitRequest, ExecRun, Log, ModelComplete } from '../protocol/services.js';
 import { TaskProgress, type Task } from '../protocol/task.js';
 import type { Connection, RequestContext } from '../rpc/connection.js';
@@ -141,6 +142,15 @@ export class WorkerContextImpl implements WorkerContext {
   commit(message: string, paths: readonly string[], options: { readonly signal?: AbortSignal } = {}): ReturnType<WorkerContext['commit']> {
     const signal = options.signal ?? this.cancellation?.signal;
     return this.conn.request(CommitRequest, defined({ message, paths: [...paths], task_id: this.taskId }), signal === undefined ? {} : { signal });
+  }
+
+  get repo(): WorkerContext['repo'] {
+    return {
+      diff: (range, options = {}) => {
+        const signal = options.signal ?? this.cancellation?.signal;
+        return this.conn.request(RepoDiff, defined({ range, task_id: this.taskId }), signal === undefined ? {} : { signal });
+      },
+    };
   }
 
   log(message: string, options: { readonly level?: LogLevel; readonly fields?: Readonly<Record<string, unknown>> } = {}): void {

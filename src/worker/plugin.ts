@@ -28,6 +28,7 @@ import type {
   CommitRequestResult,
   ExecRunResult,
   ModelCompleteResult,
+  RepoDiffResult,
   ResponseFormat,
   Task,
   Tool,
@@ -43,6 +44,7 @@ export type {
   CommitRequestResult,
   ExecRunResult,
   ModelCompleteResult,
+  RepoDiffResult,
   ResponseFormat,
   Task,
   Tool,
@@ -216,6 +218,20 @@ export interface WorkerContext {
    * ```
    */
   commit(message: string, paths: readonly string[], options?: { readonly signal?: AbortSignal }): Promise<CommitRequestResult>;
+  /** Read-only facts about the task's repository, answered by the supervisor (workers cannot run git). */
+  readonly repo: {
+    /**
+     * The changed files and unified diff of a commit range in the task's worktree (`HEAD` is the task's
+     * branch). Fails with an `RpcError` whose `code` is `RepoError` (-32050) when the range does not resolve.
+     *
+     * @example
+     * ```ts
+     * const { files, diff } = await ctx.repo.diff('HEAD~1..HEAD');
+     * ctx.log(`${files.length} files changed, ${diff.length} bytes of diff`);
+     * ```
+     */
+    diff(range: string, options?: { readonly signal?: AbortSignal }): Promise<RepoDiffResult>;
+  };
   /**
    * Sends a structured log line to the supervisor (fire and forget).
    *

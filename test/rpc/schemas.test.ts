@@ -25,6 +25,7 @@ describe('docs/protocol/*.schema.json', () => {
       'model.complete.schema.json',
       'model.delta.schema.json',
       'ping.schema.json',
+      'repo.diff.schema.json',
       'shutdown.schema.json',
       'task.deadline.schema.json',
       'task.progress.schema.json',
@@ -52,6 +53,9 @@ describe('docs/protocol/*.schema.json', () => {
     expect(check('task.run.schema.json', { jsonrpc: '2.0', id: 1, method: 'task/run', params: { task: { id: 't', kind: 'k', input: [1] } } })).toBe(true);
     expect(check('task.run.schema.json', { jsonrpc: '2.0', id: 1, method: 'task/run', params: { task: { id: 7, kind: 'k', input: 1 } } })).toBe(false);
     expect(check('exec.run.schema.json', { jsonrpc: '2.0', id: 'a', method: 'exec/run', params: { argv: [] } })).toBe(false);
+    expect(check('repo.diff.schema.json', { jsonrpc: '2.0', id: 4, method: 'repo/diff', params: { range: 'HEAD~1..HEAD' } })).toBe(true);
+    expect(check('repo.diff.schema.json', { jsonrpc: '2.0', id: 4, method: 'repo/diff', params: { range: '' } })).toBe(false);
+    expect(check('repo.diff.schema.json', { jsonrpc: '2.0', id: 4, method: 'repo/diff', params: {} })).toBe(false);
     expect(check('shutdown.schema.json', { jsonrpc: '2.0', id: 2, method: 'shutdown' })).toBe(true);
     expect(check('model.delta.schema.json', { jsonrpc: '2.0', method: 'model/delta', params: { request_id: 3, index: 0, text: 'x' } })).toBe(true);
     expect(check('jsonrpc.schema.json', [])).toBe(false);

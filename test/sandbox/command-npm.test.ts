@@ -31,7 +31,8 @@ function sandboxed(workspace: string, command: readonly string[]) {
     [codexBin, 'fleet', 'sandbox', '--agent', 'tester', '--agents-dir', agentsDir, '--command-policy', '--workspace', workspace, '--', ...command],
     { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 },
   );
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  // Colours stripped: tools that see CI=1 (the exec service sets it) may colour their output.
+  return { status: r.status, output: `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '') };
 }
 
 /** Copies `names` and everything they depend on from this repository's node_modules (hard links where possible). */

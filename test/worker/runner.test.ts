@@ -1,7 +1,7 @@
 /** The worker runner over the in-memory pair, with the conformance kit's supervisor stub on the other end. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { initializeParams } from '../../src/conformance/checks.js';
-import { CANNED_DELTAS, CANNED_SHA, serveStub } from '../../src/conformance/stub.js';
+import { CANNED_DELTAS, CANNED_DIFF, CANNED_SHA, serveStub } from '../../src/conformance/stub.js';
 import { ErrorCodes } from '../../src/protocol/error-codes.js';
 import { Exit, Initialize, Shutdown } from '../../src/protocol/lifecycle.js';
 import { TaskRun, type TaskProgressParams } from '../../src/protocol/task.js';
@@ -43,9 +43,10 @@ describe('worker runner', () => {
         const final = await reply.result;
         const ran = await ctx.exec(['echo', 'hi'], { cwd: 'sub' });
         const committed = await ctx.commit('msg', ['a.txt']);
+        const diff = await ctx.repo.diff('HEAD~1..HEAD');
         ctx.log('done', { level: 'warn', fields: { n: 1 } });
         ctx.setSummary('all services used');
-        return { deltas, text: final.text, tokens: final.usage.output_tokens, stdout: ran.stdout, sha: committed.sha, agent: ctx.agent.name };
+        return { deltas, text: final.text, tokens: final.usage.output_tokens, stdout: ran.stdout, sha: committed.sha, agent: ctx.agent.name, files: diff.files, diff: diff.diff };
       },
     });
     const { sup, stub } = await setup(plugin);
@@ -61,6 +62,8 @@ describe('worker runner', () => {
         stdout: 'conformance ok\n',
         sha: CANNED_SHA,
         agent: 'conformance',
+        files: [{ path: 'README.md', status: 'modified' }],
+        diff: CANNED_DIFF,
       },
       summary: 'all services used',
     });
@@ -68,6 +71,7 @@ describe('worker runner', () => {
     expect(stub.modelCalls[0]).toEqual({ messages: [{ role: 'user', content: 'hello' }], stream: true, task_id: 't1' });
     expect(stub.execCalls[0]).toEqual({ argv: ['echo', 'hi'], cwd: 'sub', task_id: 't1' });
     expect(stub.commitCalls[0]).toEqual({ message: 'msg', paths: ['a.txt'], task_id: 't1' });
+    expect(stub.repoDiffCalls[0]).toEqual({ range: 'HEAD~1..HEAD', task_id: 't1' });
     expect(stub.logs).toContainEqual({ level: 'warn', message: 'done', task_id: 't1', fields: { n: 1 } });
   });
 

@@ -19,6 +19,7 @@ import { sandboxEnv } from '../../sandbox/env.js';
 import { FleetCgroup } from '../../sandbox/cgroup.js';
 import type { SandboxIdentity } from '../../sandbox/identity.js';
 import { buildSandboxedSpawn, LauncherMissingError, SandboxReachError } from '../../sandbox/launcher.js';
+import { buildCommandSpawn } from '../../sandbox/command.js';
 import { compilePolicy, SandboxPolicyError, type SandboxKind } from '../../sandbox/policy.js';
 import { CliError } from '../errors.js';
 import { addSandboxUserOption, sandboxIdentity, type SandboxUserOption } from '../sandbox-user.js';
@@ -134,12 +135,23 @@ async function runUnder(agentName: string, command: readonly string[], options: 
   const cgroup = cgroups?.create(kind, policy.threads);
   let spawnSpec;
   try {
-    spawnSpec = buildSandboxedSpawn(policy, command, {
-      cwd: workspace,
-      ...(override !== undefined ? { landlockAbiOverride: override } : {}),
-      ...(explainFile !== undefined ? { explainFile } : {}),
-      ...(cgroup !== undefined ? { cgroup } : identity !== undefined ? { nproc: policy.threads } : {}),
-    });
+    // The command policy is built exactly as the exec service builds it (src/sandbox/command.ts).
+    spawnSpec =
+      kind === 'command'
+        ? buildCommandSpawn(agent, {
+            workdir: workspace,
+            argv: command,
+            dependencies: [join(workspace, 'node_modules')],
+            ...(override !== undefined ? { landlockAbiOverride: override } : {}),
+            ...(identity !== undefined ? { identity } : {}),
+            ...(cgroup !== undefined ? { cgroup } : identity !== undefined ? { nproc: policy.threads } : {}),
+          })
+        : buildSandboxedSpawn(policy, command, {
+            cwd: workspace,
+            ...(override !== undefined ? { landlockAbiOverride: override } : {}),
+            ...(explainFile !== undefined ? { explainFile } : {}),
+            ...(cgroup !== undefined ? { cgroup } : identity !== undefined ? { nproc: policy.threads } : {}),
+          });
   } catch (error) {
     cgroups?.close();
     if (temporary) rmSync(workspace, { recursive: true, force: true });

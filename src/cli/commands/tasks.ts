@@ -94,6 +94,8 @@ export function registerTaskCommands(fleet: Command): void {
       .option('--input <json>', 'the task input, as JSON')
       .option('--file <task.json>', 'read the task input from a JSON file')
       .option('--kind <kind>', 'what to do, for the agent\'s plugin', 'default')
+      .option('--base <ref>', 'the commit the task\'s worktree starts from: a branch, tag or sha, or "worktree" for your uncommitted changes (default: HEAD)')
+      .option('--keep', 'keep the task\'s worktree after it finishes, for review')
       .option('--wait', 'wait for the task to finish and print its result')
       .option('--timeout <seconds>', 'with --wait: give up waiting after this long (the task goes on)', Number)
       .option('--json', 'print the task as JSON')
@@ -102,7 +104,7 @@ export function registerTaskCommands(fleet: Command): void {
         '\nExit status with --wait: 0 when the task is done, 1 when it failed or was cancelled.\n\nExamples:\n' +
           '  $ codex fleet submit echo-bot --input \'{"text":"hi"}\' --wait\n  $ codex fleet submit patch-bot --file repair.json',
       ),
-  ).action(async (agent: string, options: StateDirOption & { input?: string; file?: string; kind: string; wait?: boolean; timeout?: number; json?: boolean }) => {
+  ).action(async (agent: string, options: StateDirOption & { input?: string; file?: string; kind: string; base?: string; keep?: boolean; wait?: boolean; timeout?: number; json?: boolean }) => {
     if (options.input !== undefined && options.file !== undefined) throw new CliError('Give the input with --input or --file, not both', 2);
     const input =
       options.file !== undefined
@@ -112,7 +114,13 @@ export function registerTaskCommands(fleet: Command): void {
           : null;
     if (options.timeout !== undefined && !(options.timeout > 0)) throw new CliError('--timeout must be a number of seconds > 0', 2);
     await withFleet(options, async (client) => {
-      const { task, note } = await client.request(Submit, { agent, kind: options.kind, input });
+      const { task, note } = await client.request(Submit, {
+        agent,
+        kind: options.kind,
+        input,
+        ...(options.base !== undefined ? { base: options.base } : {}),
+        ...(options.keep === true ? { keep: true } : {}),
+      });
       if (note && !options.json) process.stderr.write(`codex fleet: note: ${note}\n`);
       if (!options.wait) {
         if (options.json) printJson(task);

@@ -15,6 +15,7 @@ import {
   ControlErrorCodes,
   type AgentStatus,
   type FleetStatus,
+  type ListBranches,
   type ListTasks,
   type PruneTasks,
   type ReadTask,
@@ -44,6 +45,12 @@ import { DEFAULT_TASK_KIND, FINAL_STATES, type TaskRecord, type TaskStore } from
 import { serveWorker } from '../../supervisor/services.js';
 import { FleetSandbox, type PreparedAgent } from '../../supervisor/fleet-sandbox.js';
 import { closest } from '../../spec/suggest.js';
+import { LocalCommitQueue } from '../../git/commit-queue.js';
+import { CommitRefusal, DEFAULT_IDENTITY, type GitIdentity } from '../../git/commit.js';
+import { WorkspaceStore } from '../../git/workspace-store.js';
+import { BaseError, findRepository } from '../../git/worktrees.js';
+import { Workspaces } from '../../supervisor/workspaces.js';
+import { join } from 'node:path';
 import type { Cost } from '../../control/methods.js';
 import { OpenAiGateway } from '../../gateway/openai-gateway.js';
 import type { ModelGateway, Provider } from '../../gateway/types.js';
@@ -75,6 +82,8 @@ export interface SupervisorOptions {
    * theirs is not). Default: /var/tmp/codex-fleet-slots/<state dir name>-<hash>.
    */
   readonly slotRoot?: string;
+  /** Author and committer of the fleet's commits. Default: "codex fleet <codex-fleet@localhost>". */
+  readonly gitIdentity?: GitIdentity;
   /** Receives every event, from the first one of the start-up on. */
   readonly onEvent?: (event: FleetEvent) => void;
   /** How long finished tasks are kept (default {@link DEFAULT_RETENTION}). */
@@ -123,6 +132,8 @@ export class Supervisor implements ControlHandlers {
   private readonly logLimits = new WeakMap<object, LineRateLimit>();
   private readonly waiters = new Map<string, Set<(task: TaskRecord) => void>>();
   private store!: TaskStore;
+  /** Task worktrees, commits and repository facts. */
+  workspaces!: Workspaces;
   private ledger!: Ledger;
   private meter!: ModelMeter;
   private sandbox!: FleetSandbox;
@@ -225,6 +236,13 @@ export class Supervisor implements ControlHandlers {
       for (const task of recovered.failed) {
         this.events.emit({ type: 'task.failed', agent: task.agent, task: task.id, message: `task ${task.id} failed: ${task.error}` });
       }
+      this.workspaces = new Workspaces(
+        await findRepository(this.options.projectDir),
+        new WorkspaceStore(join(this.paths.dir, 'workspaces')),
+        new LocalCommitQueue(),
+        this.events,
+        this.options.gitIdentity ?? DEFAULT_IDENTITY,
+      );
       this.prune({});
       this.retentionTimer = setInterval(() => {
         try {
@@ -376,11 +394,32 @@ export class Supervisor implements ControlHandlers {
           this.events.emit({ type: 'log', agent: spec.name, worker: worker.index, ...(taskId ? { task: taskId } : {}), message: text });
         if (limit.take((n) => emit(`(${n} more log lines not shown)`))) emit(`${level}: ${clip(message)}`);
       },
+      workspaces: this.workspaces,
+      execEvent: (worker, taskId, argv, outcome, durationMs, data) =>
+        this.events.emit({
+          type: 'exec',
+          agent: spec.name,
+          worker: worker.index,
+          ...(taskId ? { task: taskId } : {}),
+          message: `exec ${clip(JSON.stringify(argv))}: ${clip(outcome)} (${durationMs} ms)`,
+          data: { argv: [...argv], duration_ms: durationMs, ...data },
+        }),
+      ...(this.options.landlockAbiOverride === undefined ? {} : { landlockAbiOverride: this.options.landlockAbiOverride }),
+      ...(this.options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
+      ...(this.sandbox.identity !== undefined ? { identity: this.sandbox.identity } : {}),
     });
     return new AgentPool(spec, {
       store: this.store,
       events: this.events,
       onTaskFinal: (task) => this.settle(task),
+      ...(spec.worktree
+        ? {
+            workspace: {
+              prepare: (task: string, index: number) => this.workspaces.prepare(task, spec.name, this.sandbox.slot(spec.name, index)),
+              finish: (task: string) => this.workspaces.finish(task),
+            },
+          }
+        : {}),
       onJournalFailure: (error) => {
         this.failFleet(`the journal cannot be written (${error.message}): stopping now; everything acknowledged before is on disk`);
       },
@@ -494,7 +533,7 @@ export class Supervisor implements ControlHandlers {
     return { by, rows, total_spent_usd: picoToUsd(spent), total_reserved_usd: picoToUsd(reserved) };
   }
 
-  async submit(agent: string, input: unknown, kind: string = DEFAULT_TASK_KIND): Promise<ResultOf<typeof Submit>> {
+  async submit(agent: string, input: unknown, kind: string = DEFAULT_TASK_KIND, options: { base?: string; keep?: boolean } = {}): Promise<ResultOf<typeof Submit>> {
     const pool = this.pool(agent);
     if (this.stopping) throw new RpcError(ControlErrorCodes.NotAccepting, 'The fleet is stopping and takes no new tasks');
     const admission = pool.admission();
@@ -508,7 +547,18 @@ export class Supervisor implements ControlHandlers {
           'put large data in files in the project and pass their paths',
       );
     }
+    let base;
+    try {
+      if (!pool.spec.worktree && options.base !== undefined) {
+        throw new BaseError(`Agent "${agent}" works without a git worktree (its spec has no exec rules and no "worktree: true"), so --base does not apply`);
+      }
+      base = pool.spec.worktree ? await this.workspaces.resolve(options.base) : undefined;
+    } catch (error) {
+      if (error instanceof BaseError) throw new RpcError(ControlErrorCodes.InvalidBase, error.message);
+      throw error;
+    }
     const task = await this.store.submit(agent, kind, input);
+    if (base !== undefined && pool.spec.worktree) this.workspaces.record(task.id, agent, base, options.keep === true);
     this.events.emit({ type: 'task.queued', agent, task: task.id, message: `task ${task.id} queued` });
     pool.pump();
     return { task: this.view(task.id), ...(admission.note ? { note: admission.note } : {}) };
@@ -519,6 +569,32 @@ export class Supervisor implements ControlHandlers {
     const view = this.store.view(id);
     if (!view) throw new RpcError(ControlErrorCodes.UnknownTask, `No task "${id}" in the journal (see "codex fleet tasks")`);
     return view;
+  }
+
+  branches(): ResultOf<typeof ListBranches>['branches'] {
+    return this.workspaces.branches().map((r) => ({
+      task: r.task, agent: r.agent, branch: r.branch, base: r.base, state: r.state, worktree: r.worktree ?? null,
+      commits: r.commits.map((c) => ({ ...c })),
+    }));
+  }
+
+  async landBranch(task: string): Promise<{ sha: string; branch: string }> {
+    try {
+      const landed = await this.workspaces.land(task);
+      return { sha: landed.landed_sha!, branch: landed.landed_on! };
+    } catch (error) {
+      if (error instanceof CommitRefusal) throw new RpcError(ControlErrorCodes.LandRefused, error.message);
+      throw error;
+    }
+  }
+
+  async discardBranch(task: string): Promise<void> {
+    try {
+      await this.workspaces.discard(task);
+    } catch (error) {
+      if (error instanceof CommitRefusal) throw new RpcError(ControlErrorCodes.LandRefused, error.message);
+      throw error;
+    }
   }
 
   getTask(id: string): TaskView {
