@@ -318,6 +318,7 @@ export class AgentPool {
   status(counts: { queued: number; running: number; done: number; failed: number; cancelled: number }): AgentStatus {
     return {
       name: this.spec.name,
+      role: this.spec.role,
       state: this._state,
       reason: this._reason,
       model: this.spec.model,
