@@ -51,7 +51,13 @@ export function registerMcpCommand(fleet: Command): void {
     const link = new FleetLink(new StatePaths(stateDir));
     const server = createFleetMcpServer({ link, version: packageVersion(), allowBudgetRaise: options.allowBudgetRaise === true });
     log(`codex fleet mcp: serving the fleet of ${project} (state ${stateDir})${supervisor ? ', started here' : ''}`);
+    // A signal ends the session like a client that goes away: the fleet started here is stopped first.
+    const endInput = (): void => void process.stdin.destroy();
+    process.once('SIGTERM', endInput);
+    process.once('SIGINT', endInput);
     await serve(server, new StdioServerTransport(), process.stdin);
+    process.off('SIGTERM', endInput);
+    process.off('SIGINT', endInput);
     link.close();
     if (supervisor) {
       log('codex fleet mcp: the client went away; stopping the fleet');
