@@ -1,17 +1,21 @@
 /** `codex fleet start`: runs the supervisor in the foreground. */
 import type { Command } from 'commander';
 import { loadAgentSpecs } from '../../spec/load.js';
-import { SupervisorLockedError } from '../../supervisor/lock.js';
 import { formatEvent, type FleetEvent } from '../../supervisor/events.js';
 import { Supervisor } from '../../utils/agent/supervisor.js';
 import { CliError } from '../errors.js';
+import { nonNegativeOption } from '../options.js';
 import { addStateDirOption, statePaths, type StateDirOption } from '../fleet-client.js';
 import { packageVersion } from '../version.js';
 
 interface StartOptions extends StateDirOption {
   json?: boolean;
   unsafeNoSandbox?: boolean;
+  keepDays?: string;
+  keepTasks?: string;
+  recoverJournal?: boolean;
 }
+
 
 export function registerStartCommand(fleet: Command): void {
   const command = fleet
@@ -20,6 +24,9 @@ export function registerStartCommand(fleet: Command): void {
     .argument('[paths...]', 'spec files or directories', ['agents'])
     .option('--json', 'print one JSON event per line')
     .option('--unsafe-no-sandbox', 'run workers WITHOUT the kernel sandbox (never do this with untrusted plugins)')
+    .option('--keep-days <days>', 'retention: delete finished tasks older than this many days (default 30)')
+    .option('--keep-tasks <n>', 'retention: keep at most this many finished tasks, the newest (default 10000)')
+    .option('--recover-journal', 'start even if the journal is damaged or lost tasks: move it aside and keep what is readable')
     .addHelpText(
       'after',
       '\nThe fleet runs until "codex fleet stop" or Ctrl-C (drains running tasks; a second Ctrl-C stops at once).\n' +
@@ -36,23 +43,21 @@ export function registerStartCommand(fleet: Command): void {
     if (loaded.agents.length === 0) {
       throw new CliError(`No agent specs (*.yaml) found in ${paths.join(', ')}: create samples with "codex fleet init"`);
     }
+    const keepDays = nonNegativeOption(options.keepDays, '--keep-days', false);
+    const keepTasks = nonNegativeOption(options.keepTasks, '--keep-tasks', true);
     const print = (event: FleetEvent): void => {
       process.stdout.write(`${options.json ? JSON.stringify(event) : formatEvent(event)}\n`);
     };
-    let supervisor: Supervisor;
-    try {
-      supervisor = await Supervisor.start({
-        agents: loaded.agents,
-        stateDir: statePaths(options).dir,
-        projectDir: process.cwd(),
-        version: packageVersion(),
-        ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
-        onEvent: print,
-      });
-    } catch (error) {
-      if (error instanceof SupervisorLockedError) throw new CliError(error.message);
-      throw error;
-    }
+    const supervisor = await Supervisor.start({
+      agents: loaded.agents,
+      stateDir: statePaths(options).dir,
+      projectDir: process.cwd(),
+      version: packageVersion(),
+      ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
+      ...(options.recoverJournal ? { recoverJournal: true } : {}),
+      retention: { ...(keepDays === undefined ? {} : { keepDays }), ...(keepTasks === undefined ? {} : { keepTasks }) },
+      onEvent: print,
+    });
     let signals = 0;
     const onSignal = (): void => {
       signals += 1;
@@ -63,5 +68,6 @@ export function registerStartCommand(fleet: Command): void {
     await supervisor.done;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (supervisor.fatal) throw new CliError(`The fleet stopped after a fatal error: ${supervisor.fatal}`);
   });
 }
