@@ -40,6 +40,10 @@ export function describeControlError(error: unknown, context: { stateDir: string
         return `${error.message}. Agents in this fleet: ${(context.agents ?? []).join(', ') || 'none'}. Call list_agents for their roles.`;
       case ControlErrorCodes.UnknownTask:
         return `${error.message}. Use the id that submit_task returned.`;
+      case ControlErrorCodes.AgentUnavailable:
+        return `${error.message}. The task was not submitted; the user must fix that, meanwhile give the task to another agent (list_agents).`;
+      case ControlErrorCodes.TooLarge:
+        return `${error.message}. Send a smaller input: name files in the repository instead of pasting them.`;
       case ControlErrorCodes.NotAccepting:
         return `The fleet is stopping and takes no new tasks. Ask the user to start it again ("npx codex fleet start").`;
       case ErrorCodes.InvalidParams: {

@@ -6,6 +6,7 @@ import {
   CancelTask as CancelTaskMethod,
   GetTask as GetTaskMethod,
   PauseAgent as PauseAgentMethod,
+  ReadTask,
   ResumeAgent as ResumeAgentMethod,
   Status,
   Submit,
@@ -52,10 +53,19 @@ function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
 
-/** The task as the model reads it: the worker's `output` as the result, the rest as it is. */
-function taskText(task: TaskView, note?: string): string {
+/** Characters of a result too large for a task view that a tool answer shows. */
+export const RESULT_PAGE_CHARS = 64 * 1024;
+
+/** The task as the model reads it: a summary line, notes, then the task as JSON. */
+function taskText(task: TaskView, note?: string, resultStart?: string): string {
   const lines: string[] = [];
   if (note) lines.push(note);
+  if (resultStart !== undefined) {
+    lines.push(
+      `The result is ${task.result_bytes ?? 0} bytes of JSON, too large to show whole; its first ${resultStart.length} characters are in ` +
+        `"result_start". The user can read all of it with "codex fleet result ${task.id}".`,
+    );
+  }
   const head =
     task.state === 'done'
       ? `Task ${task.id} (${task.agent}) is done.`
@@ -63,7 +73,7 @@ function taskText(task: TaskView, note?: string): string {
         ? `Task ${task.id} (${task.agent}) ${task.state}: ${task.error ?? 'no reason given'}.`
         : `Task ${task.id} (${task.agent}) is ${task.state}.`;
   lines.unshift(head);
-  lines.push(json(task));
+  lines.push(json(resultStart === undefined ? task : { ...task, result_start: resultStart }));
   return lines.join('\n');
 }
 
@@ -72,6 +82,13 @@ export class ToolHandlers {
     private readonly link: FleetLink,
     private readonly options: HandlerOptions,
   ) {}
+
+  /** {@link taskText}, with the start of a result that the task view leaves out. */
+  private async render(task: TaskView, note?: string): Promise<string> {
+    if (task.state !== 'done' || task.result_inline) return taskText(task, note);
+    const page = await this.link.request(ReadTask, { id: task.id, field: 'result', offset: 0, length: RESULT_PAGE_CHARS });
+    return taskText(task, note, page.text);
+  }
 
   private async status(): Promise<FleetStatusWithMoney> {
     return (await this.link.request(Status, {})) as FleetStatusWithMoney;
@@ -125,16 +142,19 @@ export class ToolHandlers {
     const warning = agentWarning(agent);
     const progress = await TaskProgress.open(this.link, args.wait ? context.progress : undefined);
     try {
-      const { task } = await this.link.request(Submit, { agent: args.agent, input: args.input ?? null, ...(args.kind ? { kind: args.kind } : {}) });
-      if (!args.wait) return taskText(task, warning);
-      return await this.waitFor(task.id, args.timeout_s, context, progress, warning);
+      const submitted = await this.link.request(Submit, { agent: args.agent, input: args.input ?? null, ...(args.kind ? { kind: args.kind } : {}) });
+      const { task } = submitted;
+      // Our sentence for a model when we have one (it names the budget rule); else the fleet's own note.
+      const note = warning ?? submitted.note;
+      if (!args.wait) return await this.render(task, note);
+      return await this.waitFor(task.id, args.timeout_s, context, progress, note);
     } finally {
       progress.close();
     }
   }
 
   async getTask(args: GetTaskArgs, context: CallContext): Promise<string> {
-    if (!args.wait) return taskText((await this.link.request(GetTaskMethod, { id: args.id })).task);
+    if (!args.wait) return this.render((await this.link.request(GetTaskMethod, { id: args.id })).task);
     const progress = await TaskProgress.open(this.link, context.progress);
     try {
       return await this.waitFor(args.id, args.timeout_s, context, progress);
@@ -150,7 +170,7 @@ export class ToolHandlers {
     try {
       const { task } = await this.link.request(WaitTask, { id, timeout_s: timeout }, { signal: context.signal, timeoutMs: 0 });
       await progress.finish(`task ${id}: ${task.state}`);
-      return taskText(task, note);
+      return await this.render(task, note);
     } catch (error) {
       if (error instanceof RpcError && error.code === ControlErrorCodes.WaitTimeout) {
         const { task } = await this.link.request(GetTaskMethod, { id });
@@ -166,7 +186,7 @@ export class ToolHandlers {
   }
 
   async cancelTask(args: CancelTaskArgs): Promise<string> {
-    return taskText((await this.link.request(CancelTaskMethod, { id: args.id })).task);
+    return this.render((await this.link.request(CancelTaskMethod, { id: args.id })).task);
   }
 
   async pauseAgent(args: AgentArgs): Promise<string> {

@@ -70,6 +70,21 @@ describe('codex fleet mcp against a running fleet', () => {
     expect(jsonOf(got.text)).toMatchObject({ id: task.id, state: 'done', result: { output: { text: 'hi from the main agent' } } });
   });
 
+  it('shows the start of a result too large for one answer, and says how to read all of it', async () => {
+    const text = 'x'.repeat(1_200_000);
+    const answer = await call(mcp!, 'submit_task', { agent: 'echo-bot', input: { text }, wait: true, timeout_s: 60 });
+    expect(answer.isError).toBe(false);
+    const task = jsonOf(answer.text) as { id: string; state: string; result: unknown; result_bytes: number; result_inline: boolean; result_start: string };
+    expect(task).toMatchObject({ state: 'done', result: null, result_inline: false });
+    expect(task.result_bytes).toBeGreaterThan(1_200_000);
+    expect(answer.text.split('\n')[1]).toBe(
+      `The result is ${task.result_bytes} bytes of JSON, too large to show whole; its first 65536 characters are in ` +
+        `"result_start". The user can read all of it with "codex fleet result ${task.id}".`,
+    );
+    expect(task.result_start).toHaveLength(65536);
+    expect(task.result_start).toMatch(/^\{.*"output":\{"text":"x{100}/);
+  });
+
   it('reports fleet status and spend', async () => {
     const answer = await call(mcp!, 'fleet_status');
     expect(answer.isError).toBe(false);
