@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadAgentSpecs } from '../../spec/load.js';
 import { formatEvent, type FleetEvent } from '../../supervisor/events.js';
+import { SupervisorLockedError } from '../../supervisor/lock.js';
 import { Supervisor } from '../../utils/agent/supervisor.js';
 import { CliError } from '../errors.js';
 import { nonNegativeOption } from '../options.js';
@@ -10,6 +11,7 @@ import { packageVersion } from '../version.js';
 
 interface StartOptions extends StateDirOption {
   json?: boolean;
+  config?: string;
   unsafeNoSandbox?: boolean;
   keepDays?: string;
   keepTasks?: string;
@@ -23,6 +25,7 @@ export function registerStartCommand(fleet: Command): void {
     .description('Start the fleet in the foreground: every agent in agents/ as a supervised pool of sandboxed workers.')
     .argument('[paths...]', 'spec files or directories', ['agents'])
     .option('--json', 'print one JSON event per line')
+    .option('--config <file>', 'the fleet config file (default: ./codex-fleet.yaml if it exists)')
     .option('--unsafe-no-sandbox', 'run workers WITHOUT the kernel sandbox (never do this with untrusted plugins)')
     .option('--keep-days <days>', 'retention: delete finished tasks older than this many days (default 30)')
     .option('--keep-tasks <n>', 'retention: keep at most this many finished tasks, the newest (default 10000)')
@@ -48,16 +51,26 @@ export function registerStartCommand(fleet: Command): void {
     const print = (event: FleetEvent): void => {
       process.stdout.write(`${options.json ? JSON.stringify(event) : formatEvent(event)}\n`);
     };
-    const supervisor = await Supervisor.start({
-      agents: loaded.agents,
-      stateDir: statePaths(options).dir,
-      projectDir: process.cwd(),
-      version: packageVersion(),
-      ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
-      ...(options.recoverJournal ? { recoverJournal: true } : {}),
-      retention: { ...(keepDays === undefined ? {} : { keepDays }), ...(keepTasks === undefined ? {} : { keepTasks }) },
-      onEvent: print,
-    });
+    // The price catalog is large: loaded only when a fleet starts.
+    const { loadModelSettings } = await import('../model-settings.js');
+    const models = await loadModelSettings(loaded.agents, options.config);
+    let supervisor: Supervisor;
+    try {
+      supervisor = await Supervisor.start({
+        agents: loaded.agents,
+        stateDir: statePaths(options).dir,
+        projectDir: process.cwd(),
+        version: packageVersion(),
+        ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
+        ...(options.recoverJournal ? { recoverJournal: true } : {}),
+        retention: { ...(keepDays === undefined ? {} : { keepDays }), ...(keepTasks === undefined ? {} : { keepTasks }) },
+        onEvent: print,
+        models,
+      });
+    } catch (error) {
+      if (error instanceof SupervisorLockedError) throw new CliError(error.message);
+      throw error;
+    }
     let signals = 0;
     const onSignal = (): void => {
       signals += 1;
