@@ -4,6 +4,7 @@
  */
 import {
   CancelTask as CancelTaskMethod,
+  Cost,
   GetTask as GetTaskMethod,
   PauseAgent as PauseAgentMethod,
   ReadTask,
@@ -11,14 +12,13 @@ import {
   Status,
   Submit,
   WaitTask,
+  type AgentStatus,
   type FleetStatus,
   type TaskView,
 } from '../control/methods.js';
 import { ControlErrorCodes } from '../control/methods.js';
-import { Type } from '@sinclair/typebox';
-import { defineRequest, type ParamsOf } from '../protocol/method.js';
 import { RpcError } from '../rpc/errors.js';
-import { agentView, agentWarning, type AgentStatusWithMoney } from './agent-view.js';
+import { agentView, agentWarning } from './agent-view.js';
 import { ToolFailure } from './errors.js';
 import type { FleetLink } from './fleet-link.js';
 import { TaskProgress, type ProgressSink } from './progress.js';
@@ -37,17 +37,6 @@ export interface CallContext {
   /** Present when the client sent a progressToken. */
   readonly progress?: ProgressSink;
 }
-
-type FleetStatusWithMoney = FleetStatus & { agents: AgentStatusWithMoney[]; totals?: unknown };
-
-/** The `fleet/cost` method of fleets that keep a ledger (a fleet without one answers MethodNotFound). */
-const CostMethod = defineRequest({
-  method: 'fleet/cost',
-  direction: 'client-to-supervisor',
-  description: 'Spend per agent, model or task.',
-  params: Type.Object({ by: Type.String() }),
-  result: Type.Unknown(),
-});
 
 function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
@@ -90,12 +79,12 @@ export class ToolHandlers {
     return taskText(task, note, page.text);
   }
 
-  private async status(): Promise<FleetStatusWithMoney> {
-    return (await this.link.request(Status, {})) as FleetStatusWithMoney;
+  private async status(): Promise<FleetStatus> {
+    return this.link.request(Status, {});
   }
 
   /** The agent's status; an unknown name fails with the list of agents. */
-  private async agent(name: string): Promise<AgentStatusWithMoney> {
+  private async agent(name: string): Promise<AgentStatus> {
     const status = await this.status();
     const agent = status.agents.find((a) => a.name === name);
     if (!agent) {
@@ -113,19 +102,12 @@ export class ToolHandlers {
 
   async fleetStatus(args: FleetStatusArgs): Promise<string> {
     const status = await this.status();
-    let cost: unknown = null;
-    try {
-      cost = await this.link.request(CostMethod, { by: args.by ?? 'agent' });
-    } catch (error) {
-      // A fleet without a ledger has no cost method; say so instead of failing the whole status.
-      if (!(error instanceof RpcError && error.code === -32601)) throw error;
-      cost = 'this fleet keeps no cost ledger (it predates metered model calls)';
-    }
+    const cost = await this.link.request(Cost, { by: args.by ?? 'agent' });
     return json({
       project: status.project,
       state_dir: status.state_dir,
       sandbox: status.sandbox,
-      totals: status.totals ?? null,
+      totals: status.totals,
       agents: status.agents.map(agentView),
       cost,
     });
@@ -197,7 +179,7 @@ export class ToolHandlers {
 
   async resumeAgent(args: ResumeAgentArgs): Promise<string> {
     const before = await this.agent(args.agent);
-    const current = before.budget_usd ?? before.cost_budget;
+    const current = before.budget_usd;
     const raises = args.add_usd !== undefined || (args.budget_usd !== undefined && args.budget_usd > current);
     if (raises && !this.options.allowBudgetRaise) {
       throw new ToolFailure(
@@ -213,7 +195,7 @@ export class ToolHandlers {
       agent: args.agent,
       ...(args.budget_usd === undefined ? {} : { budget_usd: args.budget_usd }),
       ...(args.add_usd === undefined ? {} : { add_usd: args.add_usd }),
-    } as ParamsOf<typeof ResumeAgentMethod>;
+    };
     const { agent } = await this.link.request(ResumeAgentMethod, params);
     const view = agentView(agent);
     const warning = agentWarning(agent);

@@ -38,13 +38,32 @@ export function makeProject(): Project {
   return { root, dir, env };
 }
 
+/**
+ * Adds `echo-bot/agents/<name>.yaml`: an agent on the model-call fixture (each task makes `input.calls`
+ * model calls) with the given budget, its calls going to the provider in the fleet's environment.
+ */
+export function addModelAgent(project: Project, name: string, budgetUsd: number): void {
+  // Output at $1.6 per million tokens, input free: a call of 100 output tokens costs exactly $0.00016.
+  writeFileSync(join(project.dir, 'codex-fleet.yaml'), 'models:\n  gpt-4.1-mini:\n    price: { input: 0, output: 1.6 }\n');
+  copyFileSync(join(fixturesDir, 'model-call.mjs'), join(project.dir, 'echo-bot', `${name}.mjs`));
+  writeFileSync(
+    join(project.dir, 'echo-bot', 'agents', `${name}.yaml`),
+    `name: ${name}\nrole: Makes the model calls its task asks for.\nmodel: gpt-4.1-mini\nmax_tokens: 100\ncost_budget: ${budgetUsd}\nplugin: ../${name}.mjs\n`,
+  );
+}
+
 /** `codex fleet start echo-bot/agents` in the project, once both echo-bot workers are ready. */
 export async function startFleet(project: Project): Promise<ChildProcess> {
   let log = '';
   const child = spawn(process.execPath, [codexBin, 'fleet', 'start', 'echo-bot/agents'], { cwd: project.dir, env: project.env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
-  await waitFor(() => (log.match(/echo-bot\[\d\] worker ready/g) ?? []).length === 2, `both echo-bot workers to be ready; log so far:\n${log}`);
+  try {
+    await waitFor(() => (log.match(/echo-bot\[\d\] worker ready/g) ?? []).length === 2, 'both echo-bot workers to be ready');
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}; the fleet said:\n${log}`);
+  }
   return child;
 }
 
