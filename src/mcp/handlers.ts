@@ -24,8 +24,8 @@ import type { FleetLink } from './fleet-link.js';
 import { TaskProgress, type ProgressSink } from './progress.js';
 import type { AgentArgs, CancelTaskArgs, FleetStatusArgs, GetTaskArgs, ResumeAgentArgs, SubmitTaskArgs } from './tools.js';
 
-/** How long a wait lasts when the caller names no timeout. */
-export const DEFAULT_WAIT_S = 600;
+/** How long a wait lasts when the caller names no timeout: under the 60 s many MCP clients allow a tool call. */
+export const DEFAULT_WAIT_S = 50;
 
 export interface HandlerOptions {
   /** Whether a client may raise an agent's budget (the user said so with --allow-budget-raise). */

@@ -11,7 +11,8 @@ const TimeoutS = Type.Number({
   exclusiveMinimum: 0,
   maximum: 3600,
   description:
-    'How long to wait for the task to finish, in seconds (at most 3600). When the time is up you get the task as it ' +
+    'How long to wait for the task to finish, in seconds (default 50, at most 3600; MCP clients often give up on a tool ' +
+    'call after 60 s). When the time is up you get the task as it ' +
     'is then (state `queued` or `running`); the task goes on, and `get_task` with `wait` picks it up again.',
 });
 
@@ -23,7 +24,8 @@ export const SubmitTaskInput = Type.Object(
     input: Type.Unknown({
       description:
         'The task for the agent, as any JSON value; what it should hold depends on the agent\'s role (see `list_agents`). ' +
-        'For patch-bot, e.g. {"test": "npm test -- test/parse.test.ts", "goal": "make the failing test pass"}.',
+        'For patch-bot: {"test": "npm test -- test/parse.test.ts", "plan": "what is wrong, in words", "files": ["src/parse.ts"]}. ' +
+        'An input the agent does not accept is refused with the path of the bad field.',
     }),
     kind: Type.Optional(Type.String({ minLength: 1, description: 'What to do, for agents that do several things (e.g. "repair"). Default: "default".' })),
     wait: Type.Optional(Type.Boolean({ description: 'Wait for the task to finish and return its result. Default: false (return the id at once).' })),
@@ -98,7 +100,7 @@ export const SubmitTask = tool({
   title: 'Give a task to an agent',
   description:
     'Hands a task to one agent of the fleet and returns the task id at once; with `wait: true` it waits (up to ' +
-    '`timeout_s`, default 600 s) and returns the finished task with its `result`, sending progress notifications ' +
+    '`timeout_s`, default 50 s) and returns the finished task with its `result`, sending progress notifications ' +
     'meanwhile. The task is saved before this answers and runs in the agent\'s sandbox even if you stop waiting. An ' +
     'agent that is paused (by the user, or because it reached its budget) keeps the task queued; the answer says so.',
   input: SubmitTaskInput,
@@ -110,7 +112,7 @@ export const GetTask = tool({
   title: 'A task\'s state and result',
   description:
     'Returns one task: its state (queued, running, done, failed, cancelled), its `result` once done, or its `error` ' +
-    'once failed or cancelled. With `wait: true` it waits for the task to finish (up to `timeout_s`, default 600 s), ' +
+    'once failed or cancelled. With `wait: true` it waits for the task to finish (up to `timeout_s`, default 50 s), ' +
     'sending progress notifications meanwhile.',
   input: GetTaskInput,
   readOnly: true,
