@@ -5,6 +5,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Every test starts real processes (the fleet, its sandboxed workers, the MCP server); on a loaded
+// 2-core machine that takes far longer than the default 30 s allows, hence 90 s per test.
 import { waitFor } from '../supervisor/helpers.js';
 import { call, connectMcp, jsonOf, makeProject, removeProject, startFleet, stopFleet, type McpSession, type Project } from './helpers.js';
 
@@ -25,7 +28,7 @@ afterAll(async () => {
   await removeProject(project);
 }, 60_000);
 
-describe('codex fleet mcp against a running fleet', () => {
+describe('codex fleet mcp against a running fleet', { timeout: 90_000 }, () => {
   it('offers the tools, each with a description and a JSON Schema for its arguments', async () => {
     const { tools } = await mcp!.client.listTools();
     expect(tools.map((t) => t.name)).toEqual(['list_agents', 'submit_task', 'get_task', 'cancel_task', 'fleet_status', 'pause_agent', 'resume_agent']);
@@ -61,10 +64,12 @@ describe('codex fleet mcp against a running fleet', () => {
     const task = jsonOf(text) as { id: string; state: string; result: unknown };
     expect(text.split('\n')[0]).toBe(`Task ${task.id} (echo-bot) is done.`);
     expect(task).toMatchObject({ agent: 'echo-bot', state: 'done', result: { output: { text: 'hi from the main agent' } } });
-    // The first and the last notification come from the waiter itself; the fleet's events come between.
+    // The first notification is sent before the wait starts. Later ones may race the answer: the SDK's
+    // client runs notification handlers a tick after it reads them and drops those that come after the
+    // answer, so only their form and order are checked.
     expect(progress[0]).toEqual({ progress: 1, message: `task ${task.id}: waiting up to 60 s for it to finish` });
-    expect(progress.at(-1)?.message).toBe(`task ${task.id}: done`);
-    expect(progress.map((p) => p.progress)).toEqual(progress.map((_, i) => i + 1));
+    for (const p of progress.slice(1)) expect(p.message).toMatch(new RegExp(`^(task\\.[a-z]+: .*${task.id}|task ${task.id}: done$)`));
+    expect(progress.map((p) => p.progress)).toEqual([...progress.map((p) => p.progress)].sort((a, b) => a - b));
 
     const got = await call(mcp!, 'get_task', { id: task.id });
     expect(jsonOf(got.text)).toMatchObject({ id: task.id, state: 'done', result: { output: { text: 'hi from the main agent' } } });

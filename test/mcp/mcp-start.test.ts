@@ -4,6 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+// Each test starts real processes (the MCP server, with --start a fleet and its sandboxed workers); a
+// loaded 2-core machine needs far more than the default 30 s, hence 90 s per test.
 import { codexBin } from '../helpers/cli.js';
 import { call, connectMcp, jsonOf, makeProject, removeProject, type McpSession, type Project } from './helpers.js';
 
@@ -25,7 +28,7 @@ function fleetStatus(): { status: number | null; stdout: string; stderr: string 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('codex fleet mcp with no fleet running', () => {
+describe('codex fleet mcp with no fleet running', { timeout: 90_000 }, () => {
   it('answers every tool with how to start a fleet', async () => {
     mcp = await connectMcp(project);
     const answer = await call(mcp, 'list_agents');
@@ -40,7 +43,7 @@ describe('codex fleet mcp with no fleet running', () => {
   });
 });
 
-describe('codex fleet mcp --start', () => {
+describe('codex fleet mcp --start', { timeout: 90_000 }, () => {
   it('runs the fleet for the client (from --project) and stops it when the client disconnects', async () => {
     mcp = await connectMcp(project, ['--start', '--project', project.dir, 'echo-bot/agents'], project.root);
     const done = await call(mcp, 'submit_task', { agent: 'echo-bot', input: 'started by the server', wait: true, timeout_s: 60 });
