@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerConformanceCommand } from './commands/conformance.js';
 import { registerAdminCommands } from './commands/fleet-admin.js';
 import { registerInitCommand } from './commands/init.js';
+import { registerMcpCommand } from './commands/mcp.js';
 import { registerPruneCommand } from './commands/prune.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerServeModelCommand } from './commands/serve-model.js';
@@ -40,5 +41,6 @@ export function buildProgram(): Command {
   registerWorkerCommand(fleet);
   registerConformanceCommand(fleet);
   registerServeModelCommand(fleet);
+  registerMcpCommand(fleet);
   return root;
 }

@@ -104,6 +104,7 @@ const AgentState = Type.Union(
 export const AgentStatusSchema = Type.Object(
   {
     name: Type.String(),
+    role: Type.String({ description: 'What the agent is for: its spec\'s `role`.' }),
     state: AgentState,
     reason: Type.Union([Type.String(), Type.Null()], { description: 'Why it is paused, errored or stopped.' }),
     model: Type.String(),

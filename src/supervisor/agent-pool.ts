@@ -392,6 +392,7 @@ export class AgentPool {
   status(counts: { queued: number; running: number; done: number; failed: number; cancelled: number }): Omit<AgentStatus, MoneyField> {
     return {
       name: this.spec.name,
+      role: this.spec.role,
       state: this._state,
       reason: this._reason,
       model: this.spec.model,
