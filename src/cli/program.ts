@@ -11,6 +11,7 @@ import { registerServeModelCommand } from './commands/serve-model.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTaskCommands } from './commands/tasks.js';
 import { registerValidateCommand } from './commands/validate.js';
+import { registerWatchCommand } from './commands/watch.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { packageVersion } from './version.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerInitCommand(fleet);
   registerValidateCommand(fleet);
   registerStartCommand(fleet);
+  registerWatchCommand(fleet);
   registerTaskCommands(fleet);
   registerAdminCommands(fleet);
   registerSandboxCommand(fleet);

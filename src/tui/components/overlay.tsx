@@ -1,0 +1,141 @@
+/**
+ * The whole overlay: totals, one row per agent, notifications, the key line; keys act on the selected
+ * agent through the {@link FleetSource}.
+ */
+import { Box, Text, useInput, useStdout } from 'ink';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { safe } from '../format.js';
+import { columnsFor } from '../layout.js';
+import type { LiveFleet } from '../live-fleet.js';
+import type { FleetSource } from '../source.js';
+import { AgentRowView, HeaderRow } from './agent-row.js';
+import { Help } from './help.js';
+import { Notices } from './notices.js';
+import { TotalsLine } from './totals.js';
+
+export type ExitKind = 'drain' | 'now' | 'detach';
+
+export interface OverlayProps {
+  readonly live: LiveFleet;
+  readonly source: FleetSource;
+  readonly mode: 'start' | 'watch';
+  /** `q` / `Q` / Ctrl-C: what the caller does next (stop the fleet, or detach). */
+  readonly onQuit: (kind: ExitKind) => void;
+}
+
+function useTerminalSize(): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout]);
+  return size;
+}
+
+/** `1.50` → 1.5; anything that is not a positive amount of dollars → undefined. */
+export function parseAmount(text: string): number | undefined {
+  if (!/^\s*\$?\d+(\.\d+)?\s*$/.test(text)) return undefined;
+  const n = Number(text.trim().replace(/^\$/, ''));
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+export function Overlay({ live, source, mode, onQuit }: OverlayProps) {
+  const view = useSyncExternalStore(live.subscribe, live.getSnapshot);
+  const { columns, rows } = useTerminalSize();
+  const [selected, setSelected] = useState(0);
+  const [help, setHelp] = useState(false);
+  const [prompt, setPrompt] = useState<string | undefined>(undefined);
+  const [message, setMessage] = useState<string | undefined>(undefined);
+  const [quitting, setQuitting] = useState<ExitKind | undefined>(undefined);
+  const agent = view.agents[Math.min(selected, Math.max(0, view.agents.length - 1))];
+
+  const act = (label: string, run: () => Promise<unknown>): void => {
+    setMessage(`${label}…`);
+    run().then(
+      () => setMessage(`${label}: done`),
+      (error: Error) => setMessage(`${label}: ${error.message}`),
+    );
+  };
+
+  useInput((input, key) => {
+    if (prompt !== undefined) {
+      if (key.escape) setPrompt(undefined);
+      else if (key.return) {
+        const amount = parseAmount(prompt);
+        setPrompt(undefined);
+        if (!agent) return;
+        if (amount === undefined) setMessage(`Not an amount of dollars: "${prompt}" (type e.g. 1.50)`);
+        else act(`raise ${agent.name}'s budget by $${amount}`, () => source.resume(agent.name, amount));
+      } else if (key.backspace || key.delete) setPrompt(prompt.slice(0, -1));
+      else if (/^[\d.$]+$/.test(input)) setPrompt(prompt + input);
+      return;
+    }
+    if (help) {
+      setHelp(false);
+      return;
+    }
+    const quit = (kind: ExitKind): void => {
+      setQuitting(kind);
+      onQuit(kind);
+    };
+    if (key.ctrl && input === 'c') quit(mode === 'watch' ? 'detach' : quitting === 'drain' ? 'now' : 'drain');
+    else if (input === 'q') quit(mode === 'watch' ? 'detach' : 'drain');
+    else if (input === 'Q') quit(mode === 'watch' ? 'detach' : 'now');
+    else if (input === '?') setHelp(true);
+    else if (key.upArrow) setSelected((s) => Math.max(0, s - 1));
+    else if (key.downArrow) setSelected((s) => Math.min(view.agents.length - 1, s + 1));
+    else if (!agent) return;
+    else if (input === 'p') act(`pause ${agent.name}`, () => source.pause(agent.name));
+    else if (input === 'r') act(`resume ${agent.name}`, () => source.resume(agent.name));
+    else if (input === 'k') act(`kill ${agent.name}`, () => source.kill(agent.name));
+    else if (input === 'b') {
+      setMessage(undefined);
+      setPrompt('');
+    }
+  });
+
+  const cols = columnsFor(columns);
+  if (help) return <Help mode={mode} />;
+  // Lines: totals, header, rows (+ reasons), notices, key line; the notices get what the rows leave.
+  const rowLines = view.agents.reduce((n, a) => n + (a.reason !== null && a.state !== 'running' && a.state !== 'starting' ? 2 : 1), 0);
+  const noticeLines = Math.max(0, Math.min(6, rows - 1 - 3 - rowLines - 1));
+  const maxRows = Math.max(1, rows - 4 - Math.min(2, noticeLines));
+  const first = Math.max(0, Math.min(selected - maxRows + 1, view.agents.length - maxRows));
+  const shown = view.agents.slice(first, first + maxRows);
+  const footer =
+    view.stopped
+      ? mode === 'watch'
+        ? 'the fleet stopped; q to leave'
+        : 'fleet stopped'
+      : prompt !== undefined
+      ? `Raise ${agent?.name ?? ''}'s budget by $${prompt}▏ (Enter to confirm, Esc to cancel)`
+      : quitting === 'drain'
+        ? 'stopping: waiting for running tasks to finish (Q or Ctrl-C: stop now)'
+        : quitting === 'now'
+          ? 'stopping now…'
+          : message !== undefined
+            ? safe(message)
+            : mode === 'start'
+              ? '↑↓ select  p pause  r resume  b budget  k kill  q stop  Q stop now  ? help'
+              : '↑↓ select  p pause  r resume  b budget  k kill  q detach  ? help';
+  return (
+    <Box flexDirection="column" width={columns}>
+      <TotalsLine view={view} mode={mode} />
+      <HeaderRow cols={cols} />
+      {shown.map((row, i) => (
+        <AgentRowView key={row.name} row={row} cols={cols} selected={first + i === selected} />
+      ))}
+      {view.agents.length > shown.length ? <Text dimColor>{`  (${view.agents.length - shown.length} more: ↑↓)`}</Text> : null}
+      <Notices notices={view.notices} lines={noticeLines} />
+      {live.error ? <Text color="red" wrap="truncate-end">{safe(live.error)}</Text> : null}
+      <Text wrap="truncate-end" {...(prompt !== undefined ? { color: 'cyan' } : { dimColor: true })}>
+        {footer}
+      </Text>
+    </Box>
+  );
+}
