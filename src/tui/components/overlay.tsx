@@ -3,8 +3,8 @@
  * agent through the {@link FleetSource}.
  */
 import { Box, Text, useInput, useStdout } from 'ink';
-import { useEffect, useState, useSyncExternalStore } from 'react';
-import { safe } from '../format.js';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { safe, usd } from '../format.js';
 import { columnsFor } from '../layout.js';
 import type { LiveFleet } from '../live-fleet.js';
 import type { FleetSource } from '../source.js';
@@ -62,39 +62,56 @@ export function Overlay({ live, source, mode, onQuit }: OverlayProps) {
     );
   };
 
+  // Keys may arrive faster than renders: the handler keeps the UI state in a ref, not in the closure
+  // of the render it was made in, and hands React a copy to draw.
+  const ui = useRef({ selected: 0, help: false, prompt: undefined as string | undefined, quitting: undefined as ExitKind | undefined });
+  const viewRef = useRef(view);
+  viewRef.current = view;
+
   useInput((input, key) => {
-    if (prompt !== undefined) {
-      if (key.escape) setPrompt(undefined);
+    const s = ui.current;
+    const agents = viewRef.current.agents;
+    const target = agents[Math.min(s.selected, Math.max(0, agents.length - 1))];
+    if (s.prompt !== undefined) {
+      const typed = s.prompt;
+      if (key.escape) s.prompt = undefined;
       else if (key.return) {
-        const amount = parseAmount(prompt);
-        setPrompt(undefined);
-        if (!agent) return;
-        if (amount === undefined) setMessage(`Not an amount of dollars: "${prompt}" (type e.g. 1.50)`);
-        else act(`raise ${agent.name}'s budget by $${amount}`, () => source.resume(agent.name, amount));
-      } else if (key.backspace || key.delete) setPrompt(prompt.slice(0, -1));
-      else if (/^[\d.$]+$/.test(input)) setPrompt(prompt + input);
+        s.prompt = undefined;
+        const amount = parseAmount(typed);
+        if (!target) setMessage(undefined);
+        else if (amount === undefined) setMessage(`Not an amount of dollars: "${typed}" (type e.g. 1.50)`);
+        else act(`raise ${target.name}'s budget by ${usd(amount)}`, () => source.resume(target.name, amount));
+      } else if (key.backspace || key.delete) s.prompt = typed.slice(0, -1);
+      else if (/^[\d.$]+$/.test(input)) s.prompt = typed + input;
+      setPrompt(s.prompt);
       return;
     }
-    if (help) {
+    if (s.help) {
+      s.help = false;
       setHelp(false);
       return;
     }
     const quit = (kind: ExitKind): void => {
+      s.quitting = kind;
       setQuitting(kind);
       onQuit(kind);
     };
-    if (key.ctrl && input === 'c') quit(mode === 'watch' ? 'detach' : quitting === 'drain' ? 'now' : 'drain');
+    if (key.ctrl && input === 'c') quit(mode === 'watch' ? 'detach' : s.quitting === 'drain' ? 'now' : 'drain');
     else if (input === 'q') quit(mode === 'watch' ? 'detach' : 'drain');
     else if (input === 'Q') quit(mode === 'watch' ? 'detach' : 'now');
-    else if (input === '?') setHelp(true);
-    else if (key.upArrow) setSelected((s) => Math.max(0, s - 1));
-    else if (key.downArrow) setSelected((s) => Math.min(view.agents.length - 1, s + 1));
-    else if (!agent) return;
-    else if (input === 'p') act(`pause ${agent.name}`, () => source.pause(agent.name));
-    else if (input === 'r') act(`resume ${agent.name}`, () => source.resume(agent.name));
-    else if (input === 'k') act(`kill ${agent.name}`, () => source.kill(agent.name));
+    else if (input === '?') {
+      s.help = true;
+      setHelp(true);
+    } else if (key.upArrow || key.downArrow) {
+      s.selected = Math.max(0, Math.min(agents.length - 1, s.selected + (key.upArrow ? -1 : 1)));
+      setSelected(s.selected);
+    } else if (!target) return;
+    else if (input === 'p') act(`pause ${target.name}`, () => source.pause(target.name));
+    else if (input === 'r') act(`resume ${target.name}`, () => source.resume(target.name));
+    else if (input === 'k') act(`kill ${target.name}`, () => source.kill(target.name));
     else if (input === 'b') {
       setMessage(undefined);
+      s.prompt = '';
       setPrompt('');
     }
   });
