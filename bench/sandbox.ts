@@ -42,7 +42,7 @@ const slot = mkdtempSync(join(tmpdir(), 'codex-fleet-bench-'));
 try {
   const spec: AgentSpec = {
     name: 'bench-bot', role: 'bench', model: 'gpt-4.1-mini', max_tokens: 1024, cost_budget: 0.1, allowed_syscalls: [],
-    worker: { kind: 'plugin', plugin: 'builtin:bench', pluginPath: join(slot, 'plugin.js') },
+    worker: { kind: 'plugin', plugin: 'builtin:bench', pluginPath: join(slot, 'plugin.js') }, read_paths: [],
     concurrency: 1, limits: { max_turns: 1, wall_time_s: 60, retries: 0, memory_mb: 2048 }, exec: [],
     restart: { max_restarts: 0, window_s: 60 }, file: join(slot, 'bench-bot.yaml'),
   };

@@ -43,6 +43,7 @@
 #include "landlock_compat.h"
 #include "notify.h"
 #include "refused-syscalls.h"
+#include "pidns.h"
 
 #define LAUNCHER_VERSION 1
 
@@ -86,6 +87,7 @@ struct policy {
   int abi_override;        /* -1 = none */
   pid_t parent_pid;        /* expected parent; 0 = whoever started us */
   int require_abi;
+  int confine_signals; /* signals must stay inside the sandbox: Landlock ABI 6, else a PID namespace */
   int verbose;
   const char *explain_file; /* explain mode: refusals are reported here instead of silently EPERM */
   char **argv;
@@ -199,10 +201,10 @@ static int run_check(int override) {
   const char *status = ll.abi > 0 ? "ok" : ll.overridden ? "overridden" : ll.err == ENOSYS ? "not-built" : "disabled";
   printf("{\"launcher_version\":%d,\"arch\":\"x86_64\",\"kernel\":\"%s\",\"landlock_abi\":%d,"
          "\"landlock_kernel_abi\":%d,\"landlock_status\":\"%s\",\"landlock_fs\":%s,\"landlock_net\":%s,"
-         "\"landlock_scope\":%s,\"seccomp\":%s,\"no_new_privs\":%s,\"euid\":%d}\n",
+         "\"landlock_scope\":%s,\"seccomp\":%s,\"no_new_privs\":%s,\"euid\":%d,\"pid_namespace\":\"%s\"}\n",
          LAUNCHER_VERSION, u.release, ll.abi, ll.kernel_abi, status, ll.abi >= 1 ? "true" : "false",
          ll.abi >= 4 ? "true" : "false", ll.abi >= 6 ? "true" : "false", seccomp_available() ? "true" : "false",
-         nnp_available() ? "true" : "false", (int)geteuid());
+         nnp_available() ? "true" : "false", (int)geteuid(), pidns_mode_name(pidns_probe()));
   return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -401,15 +403,26 @@ static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t a
     emit(p, BPF_JMP | BPF_JSET | BPF_K, 1, 0, NS_CLONE_FLAGS);
     RET(SECCOMP_RET_ALLOW);
     RET(deny);
-    /* socket/socketpair: AF_UNIX only; every other family gets EAFNOSUPPORT. */
-    const uint32_t sock_calls[2] = {SYS_socket, SYS_socketpair};
-    for (int i = 0; i < 2; i++) {
-      emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 4, sock_calls[i]);
-      LD(ARG_LO(0));
-      emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, AF_UNIX);
-      RET(SECCOMP_RET_ALLOW);
-      RET(ERRNO(EAFNOSUPPORT));
-    }
+    /* socket: refused for every family. Landlock below ABI 8 cannot confine connect() to a pathname
+     * Unix socket (the Docker socket, the user's session bus), so a command gets no socket() at all:
+     * AF_UNIX gets EPERM, every other family EAFNOSUPPORT (what runtimes expect of a missing network). */
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 4, SYS_socket);
+    LD(ARG_LO(0));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, AF_UNIX);
+    RET(deny);
+    RET(ERRNO(EAFNOSUPPORT));
+    /* socketpair: AF_UNIX stream and seqpacket pairs only (child stdio, IPC). A datagram socket may name
+     * any pathname socket in sendto(), so SOCK_DGRAM is refused too. */
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 9, SYS_socketpair);
+    LD(ARG_LO(0));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AF_UNIX);
+    RET(ERRNO(EAFNOSUPPORT));
+    LD(ARG_LO(1));
+    emit(p, BPF_ALU | BPF_AND | BPF_K, 0, 0, 0xf); /* the type without SOCK_NONBLOCK / SOCK_CLOEXEC */
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 2, 0, SOCK_STREAM);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, SOCK_SEQPACKET);
+    RET(deny);
+    RET(SECCOMP_RET_ALLOW);
     /* utimensat with times == NULL sets "now" (touch); explicit times only when --allow has it. */
     emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 6, SYS_utimensat);
     LD(ARG_LO(2));
@@ -548,7 +561,8 @@ static void run_resident(const struct policy *p, const uint32_t child_allow[NR_W
   if (pid == 0) {
     if (setpgid(0, 0) != 0) die(EXIT_PROCESS, "cannot give the command its own process group: %s", strerror(errno));
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die(EXIT_PRCTL, "cannot set the command's parent-death signal: %s", strerror(errno));
-    if (getppid() != launcher) _exit(EXIT_STOPPED);
+    if (!pidns_parent_alive(launcher)) _exit(EXIT_STOPPED);
+    if (pidns_become_init() != 0) die(EXIT_RESIDENT, "cannot fork the command inside its PID namespace: %s", strerror(errno));
     sigset_t none;
     sigemptyset(&none);
     if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) die(EXIT_RESIDENT, "cannot unblock signals: %s", strerror(errno));
@@ -607,13 +621,29 @@ static void run_resident(const struct policy *p, const uint32_t child_allow[NR_W
   }
 }
 
+/* Below Landlock ABI 6: the command tree gets a PID namespace of its own (see pidns.h), or nothing runs. */
+static void confine_signals_without_scoping(const struct policy *p, int abi) {
+  if (p->kind != POLICY_COMMAND)
+    die(EXIT_LANDLOCK_MISSING, "Landlock ABI %d has no signal scoping (needs 6, Linux 6.12), which the worker policy "
+        "needs to confine the signals it allows; remove @signal from allowed_syscalls or use a newer kernel", abi);
+  const char *why = "";
+  enum pidns_mode mode = pidns_enter(&why);
+  if (mode == PIDNS_NONE)
+    die(EXIT_LANDLOCK_MISSING, "nothing can keep the command's signals inside its sandbox: Landlock ABI %d has no "
+        "signal scoping (needs 6, Linux 6.12) and %s (%s). Run the fleet as root, or allow unprivileged user "
+        "namespaces (sysctl user.max_user_namespaces > 0; Debian: kernel.unprivileged_userns_clone=1; Ubuntu: "
+        "kernel.apparmor_restrict_unprivileged_userns=0), or use a newer kernel", abi, why, strerror(errno));
+  note(p, "Landlock ABI %d has no signal scoping: the command runs in its own PID namespace (%s)", abi, pidns_mode_name(mode));
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 
 static void usage(void) {
   static const char text[] =
       "usage: codex-fleet-launcher --policy worker|command [--read PATH]... [--exec PATH]... [--write PATH]...\n"
       "         --allow NR[,NR...] [--rlimit-data BYTES] [--rlimit-nofile N] [--timeout-s N]\n"
-      "         [--require-abi N] [--parent-pid PID] [--landlock-abi-override N] [--verbose] -- PROGRAM [ARGS...]\n"
+      "         [--require-abi N] [--confine-signals] [--parent-pid PID] [--landlock-abi-override N] [--verbose]\n"
+      "         -- PROGRAM [ARGS...]\n"
       "       codex-fleet-launcher --check [--landlock-abi-override N]\n"
       "See native/launcher/README.md.\n";
   ssize_t ignored = write(2, text, sizeof text - 1);
@@ -635,6 +665,8 @@ int main(int argc, char **argv) {
       break;
     } else if (strcmp(a, "--check") == 0) {
       check = 1;
+    } else if (strcmp(a, "--confine-signals") == 0) {
+      p.confine_signals = 1;
     } else if (strcmp(a, "--verbose") == 0) {
       p.verbose = 1;
     } else if (strcmp(a, "--help") == 0) {
@@ -733,6 +765,13 @@ int main(int argc, char **argv) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) die(EXIT_PRCTL, "cannot become a child subreaper: %s", strerror(errno));
   }
   int ruleset = build_ruleset(&p, ll.abi);
+  if (p.confine_signals && ll.abi < 6) {
+    confine_signals_without_scoping(&p, ll.abi);
+    /* After unshare(CLONE_NEWPID) this process can no longer start threads (clone with CLONE_THREAD
+     * fails with EINVAL), so there is no fchmod handler thread: fchmod is refused instead of checked. */
+    p.allow[SYS_fchmod / 32] &= ~(1u << (SYS_fchmod % 32));
+    note(&p, "in a PID namespace fchmod is refused (EPERM): the checking handler needs a thread");
+  }
 
   /* 7. No capabilities, no way back. */
   drop_capabilities();

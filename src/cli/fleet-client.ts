@@ -1,6 +1,6 @@
 /** What the commands that talk to a running fleet share: `--state-dir`, connecting, error mapping. */
 import type { Command } from 'commander';
-import { ControlClient, NoFleetError } from '../control/client.js';
+import { ControlClient } from '../control/client.js';
 import { RpcError } from '../rpc/errors.js';
 import { resolveStateDir, StatePaths } from '../supervisor/state-dir.js';
 import { CliError } from './errors.js';
@@ -28,9 +28,8 @@ export async function withFleet<T>(options: StateDirOption, fn: (client: Control
     client = await ControlClient.connect(statePaths(options), 'codex-fleet-cli');
     return await fn(client);
   } catch (error) {
-    if (error instanceof NoFleetError) throw new CliError(error.message);
     if (error instanceof RpcError) throw new CliError(error.message);
-    throw error;
+    throw error; // NoFleetError and the others carry a code of their own: shown as one line with it
   } finally {
     client?.close();
   }

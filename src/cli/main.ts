@@ -1,6 +1,6 @@
-/** Runs the CLI: parses argv, maps errors to messages and exit codes. */
-import { CommanderError, type Command } from 'commander';
-import { CliError } from './errors.js';
+/** Runs the CLI: parses argv, maps errors to one readable line and an exit code. */
+import type { Command } from 'commander';
+import { reportError } from './error-format.js';
 import { buildProgram } from './program.js';
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -10,19 +10,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     command.commands.forEach(override);
   };
   override(program);
+  // `--debug` works with every command: it only decides whether an error shows its stack.
+  const args = argv.filter((a, i) => i < 2 || a !== '--debug');
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync(args);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander has printed its message already; help and version are not failures.
-      process.exitCode = error.exitCode === 0 ? 0 : 2;
-      return;
-    }
-    if (error instanceof CliError) {
-      process.stderr.write(`codex fleet: ${error.message}\n`);
-      process.exitCode = error.exitCode;
-      return;
-    }
-    throw error;
+    process.exitCode = reportError(error, argv, (text) => process.stderr.write(text));
   }
 }

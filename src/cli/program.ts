@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerConformanceCommand } from './commands/conformance.js';
 import { registerAdminCommands } from './commands/fleet-admin.js';
 import { registerInitCommand } from './commands/init.js';
+import { registerPruneCommand } from './commands/prune.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerServeModelCommand } from './commands/serve-model.js';
 import { registerStartCommand } from './commands/start.js';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .description('codex fleet: a supervised, sandboxed, budgeted fleet of specialist coding agents.')
     .version(packageVersion(), '-V, --version')
     .showSuggestionAfterError()
-    .addHelpText('after', '\nExample:\n  $ codex fleet validate agents/\n  $ codex fleet --help');
+    .addHelpText('after', '\nAny command takes --debug (or CODEX_FLEET_DEBUG=1) to show the stack trace of an error.\n\nExample:\n  $ codex fleet validate agents/\n  $ codex fleet --help');
 
   const fleet = root
     .command('fleet')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerWatchCommand(fleet);
   registerTaskCommands(fleet);
   registerAdminCommands(fleet);
+  registerPruneCommand(fleet);
   registerSandboxCommand(fleet);
   registerWorkerCommand(fleet);
   registerConformanceCommand(fleet);

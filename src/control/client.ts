@@ -8,12 +8,12 @@
  * client.close();
  * ```
  */
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { ParamsOf, RequestType, ResultOf } from '../protocol/method.js';
 import { Connection, type RequestOptions } from '../rpc/connection.js';
 import { StreamTransport } from '../rpc/stream-transport.js';
 import type { StatePaths } from '../supervisor/state-dir.js';
+import { checkStateDir, readStateFile, UnsafeStateDirError } from '../supervisor/state-dir-check.js';
 import { CONTROL_MAX_DEPTH, EventNotification, Hello, type FleetEvent } from './methods.js';
 
 /** No supervisor answers on the state directory's socket. */
@@ -31,9 +31,12 @@ export class ControlClient {
   static async connect(paths: StatePaths, clientName = 'codex-fleet'): Promise<ControlClient> {
     let token: string;
     try {
-      token = readFileSync(paths.token, 'utf8').trim();
+      checkStateDir(paths.dir); // a token or socket planted by someone else must not be trusted
+      token = readStateFile(paths.token).trim();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NoFleetError(paths.dir);
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`Refusing the control token ${paths.token}: it is a symbolic link`);
+      if (error instanceof UnsafeStateDirError) throw error;
       throw new Error(`Cannot read the fleet's control token ${paths.token}: ${(error as Error).message}`);
     }
     const socket = connect(paths.socket);

@@ -12,6 +12,7 @@ import { MAX_JSON_DEPTH } from '../protocol/version.js';
  * envelopes around a task's input and result, so whatever a worker may send can be read back here.
  */
 export const CONTROL_MAX_DEPTH = MAX_JSON_DEPTH + 16;
+import { LIST_ERROR_CHARS, MAX_LIST_BYTES, MAX_READ_CHARS, MAX_TASK_INPUT_BYTES, PREVIEW_CHARS, VIEW_INLINE_BYTES } from './task-limits.js';
 
 /** Control-API error codes (JSON-RPC server-error range, beside the worker protocol's). */
 export const ControlErrorCodes = Object.freeze({
@@ -20,6 +21,8 @@ export const ControlErrorCodes = Object.freeze({
   UnknownTask: -32052,
   NotAccepting: -32053,
   WaitTimeout: -32054,
+  AgentUnavailable: -32055,
+  TooLarge: -32056,
 });
 
 export const CONTROL_ERROR_MEANINGS: Readonly<Record<keyof typeof ControlErrorCodes, string>> = Object.freeze({
@@ -28,6 +31,8 @@ export const CONTROL_ERROR_MEANINGS: Readonly<Record<keyof typeof ControlErrorCo
   UnknownTask: 'No task with that id is in the journal.',
   NotAccepting: 'The fleet is stopping and accepts no new tasks.',
   WaitTimeout: '`tasks/wait` gave up before the task finished; the task goes on.',
+  AgentUnavailable: 'The agent is errored (its workers crash-looped) or cannot run on this machine; the message says why and what to do.',
+  TooLarge: 'The task input is larger than the maximum task input size (see "Sizes").',
 });
 
 const TaskState = Type.Union(
@@ -35,24 +40,53 @@ const TaskState = Type.Union(
   { description: 'queued → running → done | failed | cancelled (running → queued again on a retry).' },
 );
 
+const TaskTimes = {
+  attempts: Type.Integer({ minimum: 0, description: 'Times the task was started.' }),
+  created_at: Type.Integer({ description: 'Milliseconds since the epoch.' }),
+  updated_at: Type.Integer(),
+  started_at: Type.Union([Type.Integer(), Type.Null()]),
+  finished_at: Type.Union([Type.Integer(), Type.Null()]),
+};
+
 export const TaskViewSchema = Type.Object(
   {
     id: Type.String({ description: 'Task id, e.g. `tmifx2k3a9f01c`.' }),
     agent: Type.String(),
     kind: Type.String({ description: 'What to do, for the agent\'s plugin; `default` when none was named.' }),
-    input: Type.Unknown({ description: 'The task input as submitted.' }),
+    input: Type.Unknown({
+      description: `The task input as submitted, when its JSON text is at most ${VIEW_INLINE_BYTES} bytes (\`input_inline\`); else null: read it with \`tasks/read\`.`,
+    }),
+    input_bytes: Type.Integer({ minimum: 0, description: 'Size of the input\'s JSON text, in bytes.' }),
+    input_inline: Type.Boolean({ description: 'Whether `input` holds the whole input.' }),
     state: TaskState,
-    attempts: Type.Integer({ minimum: 0, description: 'Times the task was started.' }),
-    created_at: Type.Integer({ description: 'Milliseconds since the epoch.' }),
-    updated_at: Type.Integer(),
-    started_at: Type.Union([Type.Integer(), Type.Null()]),
-    finished_at: Type.Union([Type.Integer(), Type.Null()]),
-    result: Type.Unknown({ description: 'The worker\'s result (state `done`), else null.' }),
+    ...TaskTimes,
+    result: Type.Unknown({
+      description: `The worker's result (state \`done\`) when at most ${VIEW_INLINE_BYTES} bytes (\`result_inline\`), else null.`,
+    }),
+    result_bytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Size of the result\'s JSON text; null without a result.' }),
+    result_inline: Type.Boolean({ description: 'Whether `result` holds the whole result (true when there is none).' }),
     error: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed, was cancelled or re-queued.' }),
   },
   { additionalProperties: false, title: 'Task' },
 );
 export type TaskView = Static<typeof TaskViewSchema>;
+
+export const TaskSummarySchema = Type.Object(
+  {
+    id: Type.String(),
+    agent: Type.String(),
+    kind: Type.String(),
+    state: TaskState,
+    ...TaskTimes,
+    input_bytes: Type.Integer({ minimum: 0, description: 'Size of the input\'s JSON text, in bytes.' }),
+    input_preview: Type.String({ description: `The first ${PREVIEW_CHARS} characters of the input's JSON text.` }),
+    result_bytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Size of the result\'s JSON text; null without a result.' }),
+    result_preview: Type.Union([Type.String(), Type.Null()], { description: `The first ${PREVIEW_CHARS} characters of the result's JSON text.` }),
+    error: Type.Union([Type.String(), Type.Null()], { description: `Why it failed, was cancelled or re-queued (its first ${LIST_ERROR_CHARS} characters).` }),
+  },
+  { additionalProperties: false, title: 'Task summary' },
+);
+export type TaskSummary = Static<typeof TaskSummarySchema>;
 
 const AgentState = Type.Union(
   [Type.Literal('starting'), Type.Literal('running'), Type.Literal('paused'), Type.Literal('errored'), Type.Literal('stopped')],
@@ -149,7 +183,10 @@ export const Status = defineRequest({
 export const Submit = defineRequest({
   method: 'tasks/submit',
   direction: 'client-to-supervisor',
-  description: 'Queues a task for an agent. The task is on disk before this answers.',
+  description:
+    `Queues a task for an agent. The task is on disk before this answers. The input's JSON text may be at most ${MAX_TASK_INPUT_BYTES} bytes ` +
+    '(TooLarge). A task for an errored agent is refused (AgentUnavailable, with why and what to do); one for a paused or stopped agent is ' +
+    'queued, and `note` says it waits.',
   params: Type.Object(
     {
       agent: Type.String({ minLength: 1 }),
@@ -158,8 +195,14 @@ export const Submit = defineRequest({
     },
     { additionalProperties: false },
   ),
-  result: TaskResult,
-  errors: [ControlErrorCodes.UnknownAgent, ControlErrorCodes.NotAccepting],
+  result: Type.Object(
+    {
+      task: TaskViewSchema,
+      note: Type.Optional(Type.String({ description: 'Set when the task will wait, e.g. its agent is paused, and why.' })),
+    },
+    { additionalProperties: false },
+  ),
+  errors: [ControlErrorCodes.UnknownAgent, ControlErrorCodes.NotAccepting, ControlErrorCodes.AgentUnavailable, ControlErrorCodes.TooLarge],
 });
 
 export const GetTask = defineRequest({
@@ -174,7 +217,7 @@ export const GetTask = defineRequest({
 export const ListTasks = defineRequest({
   method: 'tasks/list',
   direction: 'client-to-supervisor',
-  description: 'Tasks, newest first.',
+  description: 'Task summaries, newest first: sizes and a short preview of input and result, never the whole of them.',
   params: Type.Object(
     {
       agent: Type.Optional(Type.String()),
@@ -183,7 +226,67 @@ export const ListTasks = defineRequest({
     },
     { additionalProperties: false },
   ),
-  result: Type.Object({ tasks: Type.Array(TaskViewSchema) }, { additionalProperties: false }),
+  result: Type.Object(
+    {
+      tasks: Type.Array(TaskSummarySchema),
+      truncated: Type.Optional(
+        Type.Boolean({ description: `Set when the list stopped at about ${MAX_LIST_BYTES} bytes, before \`limit\`: ask again with \`state\` or a smaller \`limit\`.` }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+});
+
+export const ReadTask = defineRequest({
+  method: 'tasks/read',
+  direction: 'client-to-supervisor',
+  description:
+    'A page of a task\'s input or result as JSON text: `length` characters from `offset` (both in characters of the text). ' +
+    'Read from offset 0 until `done`, join the pages and parse them: the way to read what a task view leaves out.',
+  params: Type.Object(
+    {
+      id: Type.String({ minLength: 1 }),
+      field: Type.Union([Type.Literal('input'), Type.Literal('result')]),
+      offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+      length: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_READ_CHARS, default: MAX_READ_CHARS })),
+    },
+    { additionalProperties: false },
+  ),
+  result: Type.Object(
+    {
+      text: Type.String({ description: 'The page.' }),
+      offset: Type.Integer({ minimum: 0 }),
+      total: Type.Integer({ minimum: 0, description: 'Characters in the whole text (0 when the task has no result).' }),
+      done: Type.Boolean({ description: 'Whether this page reaches the end.' }),
+    },
+    { additionalProperties: false },
+  ),
+  errors: [ControlErrorCodes.UnknownTask],
+});
+
+export const PruneTasks = defineRequest({
+  method: 'tasks/prune',
+  direction: 'client-to-supervisor',
+  description:
+    'Applies the retention policy now: deletes finished (done, failed, cancelled) tasks older than `keep_days` and beyond the newest ' +
+    '`keep_tasks` finished ones. Queued and running tasks, agent flags and spend records are never deleted. Omitted values are the ' +
+    'fleet\'s own policy (`codex fleet start --keep-days/--keep-tasks`).',
+  params: Type.Object(
+    {
+      keep_days: Type.Optional(Type.Number({ minimum: 0 })),
+      keep_tasks: Type.Optional(Type.Integer({ minimum: 0 })),
+    },
+    { additionalProperties: false },
+  ),
+  result: Type.Object(
+    {
+      deleted: Type.Integer({ minimum: 0 }),
+      remaining: Type.Integer({ minimum: 0, description: 'Tasks left in the journal.' }),
+      keep_days: Type.Number(),
+      keep_tasks: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
 });
 
 export const WaitTask = defineRequest({
@@ -269,8 +372,10 @@ export const CONTROL_METHODS = Object.freeze([
   Submit,
   GetTask,
   ListTasks,
+  ReadTask,
   WaitTask,
   CancelTask,
+  PruneTasks,
   PauseAgent,
   ResumeAgent,
   KillAgent,

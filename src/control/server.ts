@@ -5,13 +5,14 @@
  * read the token, so nothing sandboxed can drive the fleet.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { RequestType, ParamsOf, ResultOf } from '../protocol/method.js';
 import { Connection } from '../rpc/connection.js';
 import { RpcError } from '../rpc/errors.js';
 import { StreamTransport } from '../rpc/stream-transport.js';
 import type { StatePaths } from '../supervisor/state-dir.js';
+import { writeFreshFile } from '../supervisor/state-dir-check.js';
 import {
   CancelTask,
   CONTROL_MAX_DEPTH,
@@ -32,15 +33,19 @@ import {
   type FleetEvent,
   type FleetStatus,
   type TaskView,
+  PruneTasks,
+  ReadTask,
 } from './methods.js';
 
 /** What the supervisor provides to the control API. */
 export interface ControlHandlers {
   readonly version: string;
   status(): FleetStatus;
-  submit(agent: string, input: unknown, kind?: string): Promise<TaskView>;
+  submit(agent: string, input: unknown, kind?: string): Promise<ResultOf<typeof Submit>>;
   getTask(id: string): TaskView;
-  listTasks(filter: ParamsOf<typeof ListTasks>): TaskView[];
+  listTasks(filter: ParamsOf<typeof ListTasks>): ResultOf<typeof ListTasks>;
+  readTask(params: ParamsOf<typeof ReadTask>): ResultOf<typeof ReadTask>;
+  prune(params: ParamsOf<typeof PruneTasks>): ResultOf<typeof PruneTasks>;
   waitTask(id: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<TaskView>;
   cancelTask(id: string): Promise<TaskView>;
   pause(agent: string): AgentStatus;
@@ -55,8 +60,12 @@ export interface ControlHandlers {
 const MAX_VIOLATIONS = 20;
 /** A client that sends this many requests without authenticating is disconnected. */
 const MAX_UNAUTHORIZED = 10;
-/** Replies and events that may wait for a client that does not read them; past this it is disconnected. */
-const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/**
+ * Replies and events that may wait for a client that does not read them, beyond the one reply that filled
+ * the socket; past this the client is dropped (with a log line), so clients that never read cannot grow
+ * the supervisor's memory.
+ */
+export const MAX_QUEUED_BYTES = 1024 * 1024;
 
 export class ControlServer {
   private server: Server | undefined;
@@ -66,13 +75,14 @@ export class ControlServer {
   constructor(
     private readonly paths: StatePaths,
     private readonly handlers: ControlHandlers,
+    /** Where the server says what it did to a client (e.g. dropped one that does not read). */
+    private readonly log: (message: string) => void = () => undefined,
   ) {}
 
   /** Writes a fresh token and listens. Call only while holding the supervisor lock. */
   async listen(): Promise<void> {
     this.token = randomBytes(32).toString('hex');
-    writeFileSync(this.paths.token, `${this.token}\n`, { mode: 0o600 });
-    chmodSync(this.paths.token, 0o600);
+    writeFreshFile(this.paths.token, `${this.token}\n`);
     // Any socket file left here belongs to a dead supervisor: we hold the lock.
     rmSync(this.paths.socket, { force: true });
     const server = createServer((socket) => this.accept(socket));
@@ -85,6 +95,15 @@ export class ControlServer {
       });
     });
     chmodSync(this.paths.socket, 0o600);
+    this.files = { token: inode(this.paths.token), socket: inode(this.paths.socket) };
+  }
+
+  /** The inodes of the token and socket this server created (see {@link stillOurs}). */
+  private files: { token: number | undefined; socket: number | undefined } = { token: undefined, socket: undefined };
+
+  /** Whether the token and socket files in the state directory are still the ones this server made. */
+  stillOurs(): boolean {
+    return this.files.token !== undefined && inode(this.paths.token) === this.files.token && inode(this.paths.socket) === this.files.socket;
   }
 
   /**
@@ -92,8 +111,9 @@ export class ControlServer {
    * connection close can tell a clean stop (no token left) from a supervisor that died.
    */
   async close(): Promise<void> {
-    rmSync(this.paths.token, { force: true });
-    rmSync(this.paths.socket, { force: true });
+    // Only our own files: after the state directory was replaced they may be another supervisor's.
+    if (this.files.token !== undefined && inode(this.paths.token) === this.files.token) rmSync(this.paths.token, { force: true });
+    if (this.files.socket !== undefined && inode(this.paths.socket) === this.files.socket) rmSync(this.paths.socket, { force: true });
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
@@ -112,6 +132,11 @@ export class ControlServer {
       if (violation.total >= MAX_VIOLATIONS) socket.destroy();
     });
     connection.on('close', () => unsubscribe?.());
+    connection.on('error', (error) => {
+      // The transport failed, e.g. more than MAX_QUEUED_BYTES wait for a client that does not read.
+      if (/not reading/.test(error.message)) this.log(`dropped a control client that does not read its replies: ${error.message}`);
+      socket.destroy();
+    });
 
     const guarded = <T extends RequestType>(type: T, handler: (params: ParamsOf<T>, signal: AbortSignal) => ResultOf<T> | Promise<ResultOf<T>>): void => {
       connection.onRequest(type, (params, ctx) => {
@@ -134,9 +159,11 @@ export class ControlServer {
       return { pid: process.pid, version: this.handlers.version, state_dir: this.paths.dir };
     });
     guarded(Status, () => this.handlers.status());
-    guarded(Submit, async (p) => ({ task: await this.handlers.submit(p.agent, p.input, p.kind) }));
+    guarded(Submit, (p) => this.handlers.submit(p.agent, p.input, p.kind));
+    guarded(ReadTask, (p) => this.handlers.readTask(p));
+    guarded(PruneTasks, (p) => this.handlers.prune(p));
     guarded(GetTask, (p) => ({ task: this.handlers.getTask(p.id) }));
-    guarded(ListTasks, (p) => ({ tasks: this.handlers.listTasks(p) }));
+    guarded(ListTasks, (p) => this.handlers.listTasks(p));
     guarded(WaitTask, async (p, signal) => ({
       task: await this.handlers.waitTask(p.id, p.timeout_s === undefined ? undefined : p.timeout_s * 1000, signal),
     }));
@@ -156,5 +183,13 @@ export class ControlServer {
       return {};
     });
     connection.start().catch(() => socket.destroy());
+  }
+}
+
+function inode(path: string): number | undefined {
+  try {
+    return lstatSync(path).ino;
+  } catch {
+    return undefined;
   }
 }

@@ -32,8 +32,11 @@ export const MAX_JSON_DEPTH = 256;
 
 /** Grace periods of the `kill` sequence, in milliseconds (see docs/protocol.md, "kill"). */
 export const KILL_GRACE = Object.freeze({
-  /** After `$/cancelRequest` for a running task: time for the worker to answer it. */
-  cancelMs: 5_000,
+  /**
+   * After `$/cancelRequest` for a task past its wall time: time for the worker to answer it, answer
+   * `shutdown` and exit before its process group gets SIGKILL.
+   */
+  cancelMs: 1_000,
   /** After the `shutdown` request: time for its response. */
   shutdownMs: 5_000,
   /** After the `exit` notification: time for the process to exit by itself. */

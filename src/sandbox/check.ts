@@ -25,7 +25,19 @@ export interface KernelReport {
   readonly seccomp: boolean;
   readonly no_new_privs: boolean;
   readonly euid: number;
+  /**
+   * Whether the launcher can give a command tree its own PID namespace, which confines signals where
+   * Landlock has no signal scoping (ABI < 6): as root (`privileged`), through an unprivileged user
+   * namespace (`user-namespace`), or not at all. Absent from launchers that predate it.
+   */
+  readonly pid_namespace?: 'privileged' | 'user-namespace' | 'none';
 }
+
+/** What to do when neither Landlock signal scoping nor a PID namespace is available. */
+export const PID_NAMESPACE_ADVICE =
+  'run the fleet as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces > 0; ' +
+  'Debian: kernel.unprivileged_userns_clone=1; Ubuntu: kernel.apparmor_restrict_unprivileged_userns=0), ' +
+  'or use Linux 6.12 or newer (Landlock ABI 6)';
 
 export interface ProbeOptions {
   readonly launcher?: string;
@@ -69,7 +81,10 @@ export function landlockAdvice(report: KernelReport, needed: number): string {
 }
 
 /** Whether `policy` can be enforced on the kernel `report` describes. */
-export function checkPolicy(report: KernelReport, policy: Pick<SandboxPolicy, 'kind' | 'requiredLandlockAbi' | 'requiredFor'>): PolicyVerdict {
+export function checkPolicy(
+  report: KernelReport,
+  policy: Pick<SandboxPolicy, 'kind' | 'requiredLandlockAbi' | 'requiredFor'> & Partial<Pick<SandboxPolicy, 'confineSignals'>>,
+): PolicyVerdict {
   const missing: string[] = [];
   const notes: string[] = [];
   if (report.arch !== 'x86_64') missing.push(`architecture ${report.arch} is not supported (x86_64 only)`);
@@ -79,8 +94,21 @@ export function checkPolicy(report: KernelReport, policy: Pick<SandboxPolicy, 'k
   else if (report.landlock_abi < policy.requiredLandlockAbi) {
     missing.push(`Landlock ABI ${policy.requiredLandlockAbi} is needed (${policy.requiredFor}); the kernel has ${report.landlock_abi}`);
   }
+  let pidNamespaceMissing = false;
+  if (policy.kind === 'command' && policy.confineSignals === true && report.landlock_abi >= 1 && report.landlock_abi < 6) {
+    const mode = report.pid_namespace ?? 'none';
+    if (mode === 'none') {
+      pidNamespaceMissing = true;
+      missing.push(
+        `commands may send signals and nothing can keep them inside the sandbox: Landlock ABI ${report.landlock_abi} has no ` +
+          'signal scoping (needs 6) and the launcher cannot create a PID namespace',
+      );
+    } else {
+      notes.push(`no Landlock signal scoping (ABI < 6): commands run in a PID namespace of their own (${mode})`);
+    }
+  }
   if (report.landlock_abi >= 1 && report.landlock_abi < 4) notes.push('no Landlock TCP rules (ABI < 4): seccomp alone refuses network sockets');
-  if (report.landlock_abi >= 1 && report.landlock_abi < 6 && policy.requiredLandlockAbi < 6) {
+  if (report.landlock_abi >= 1 && report.landlock_abi < 6 && policy.requiredLandlockAbi < 6 && policy.kind === 'worker') {
     notes.push('no Landlock signal/abstract-socket scoping (ABI < 6): this policy sends no signals and opens no sockets');
   }
   const ok = missing.length === 0;
@@ -88,7 +116,14 @@ export function checkPolicy(report: KernelReport, policy: Pick<SandboxPolicy, 'k
     ok,
     missing: Object.freeze(missing),
     notes: Object.freeze(notes),
-    ...(ok ? {} : { advice: landlockAdvice(report, Math.max(1, policy.requiredLandlockAbi)) }),
+    ...(ok
+      ? {}
+      : {
+          advice:
+            pidNamespaceMissing && missing.length === 1
+              ? `To confine signals, ${PID_NAMESPACE_ADVICE}.`
+              : landlockAdvice(report, Math.max(1, policy.requiredLandlockAbi)),
+        }),
   });
 }
 

@@ -2,8 +2,8 @@
  * The policy compiler: agent spec + slot directory → a frozen {@link SandboxPolicy} → launcher argv.
  *
  * Two kinds: `worker` (the agent's long-lived worker process: no processes, no sockets) and `command`
- * (a command the exec service runs for a worker: processes and Unix sockets, no network). Both read only
- * the runtime, the program and the slot, and write only the slot.
+ * (a command the exec service runs for a worker: processes and socketpairs, no socket() of any family).
+ * Both read only the runtime, the program, the spec's `read_paths` and the slot, and write only the slot.
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { BASE_SYSCALLS, commandOnlyReason, expandSyscalls, forbiddenReason, isKn
 import { X86_64_SYSCALLS } from '../spec/syscalls/table-x86_64.js';
 import type { AgentSpec } from '../spec/types.js';
 import { elfInterpreter, packageRoot, realOrUndefined, resolveExecutable, shebang } from './paths.js';
+import { isWorkerFolder, runtimeLibraryDirs } from './runtimes.js';
 
 export type SandboxKind = 'worker' | 'command';
 
@@ -34,6 +35,11 @@ export interface SandboxPolicy {
   readonly timeoutS?: number;
   /** Lowest Landlock ABI that enforces this policy fully; the launcher refuses below it. */
   readonly requiredLandlockAbi: number;
+  /**
+   * The policy lets the sandbox send signals, which must stay inside it: Landlock signal scoping (ABI 6)
+   * or, for commands on older kernels, a PID namespace for the command tree (`--confine-signals`).
+   */
+  readonly confineSignals: boolean;
   /** Why `requiredLandlockAbi` is what it is (for `codex fleet sandbox --check`). */
   readonly requiredFor: string;
 }
@@ -53,16 +59,18 @@ export class SandboxPolicyError extends Error {
 }
 
 /**
- * What the exec-service's commands get on top of the base set: processes, Unix sockets (the launcher
- * refuses every other socket family), signals within the sandbox, links, timers, reading xattrs.
- * Not file metadata, xattr writers or inotify ({@link COMMAND_ONLY_SYSCALLS}): a command gets those only
- * when the spec lists them, a documented weakening. (`utimensat` setting "now", as `touch` does, is
- * allowed by the launcher itself; `fchmod` goes through the launcher's checking handler.)
+/**
+ * What the exec-service's commands get on top of the base set: processes, socketpairs for child stdio
+ * and IPC (never socket(): the launcher refuses every family), signals within the sandbox, links,
+ * timers, reading xattrs. Not file metadata, xattr writers or inotify ({@link COMMAND_ONLY_SYSCALLS}):
+ * a command gets those only when the spec lists them, a documented weakening. (`utimensat` setting
+ * "now", as `touch` does, is allowed by the launcher itself; `fchmod` goes through the launcher's
+ * checking handler.)
  */
 export const COMMAND_SYSCALLS: readonly string[] = Object.freeze(
   [
     'fork', 'vfork', 'wait4', 'waitid', 'setpgid', 'setsid', 'execveat', 'flock',
-    'socket', 'socketpair', 'connect', 'bind', 'listen', 'accept', 'accept4', 'shutdown', 'sendto', 'recvfrom',
+    'socketpair', 'shutdown', 'sendto', 'recvfrom',
     'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'getsockname', 'getpeername', 'setsockopt', 'getsockopt',
     'memfd_create', 'pidfd_open', 'pidfd_send_signal',
     ...expandSyscalls(['@signal', '@file-links', '@timer', '@sync', '@xattr']),
@@ -85,8 +93,23 @@ const RUNTIME_FILES = ['/etc/ld.so.cache', '/etc/ssl/openssl.cnf', '/etc/localti
 const READ_DEVICES = ['/dev/urandom', '/dev/random', '/dev/zero'];
 const WRITE_DEVICES = ['/dev/null'];
 
-/** What a command may read and run besides its workspace: the system's programs and their data. */
-const COMMAND_READ = ['/usr', '/etc/passwd', '/etc/group', '/etc/nsswitch.conf', '/etc/hosts', '/etc/gitconfig', '/etc/alternatives'];
+/**
+ * What a command may read and run besides its workspace: the system's programs and their data, and the
+ * public configuration runtimes and package managers read at start (npm's global config names a CA
+ * bundle under /etc/ssl/certs; /etc/ssl/private is never included).
+ *
+ * `/proc` as a whole: every process of a command tree reads its own `/proc/self/stat` (Node's
+ * `process.memoryUsage()`, which vitest's worker pool calls) and Landlock rules cannot name "each
+ * process's own entry". Landlock still refuses what needs ptrace access to a process outside the
+ * sandbox (`environ`, `mem`, `maps`, `fd/`, `cwd`); what stays visible is what `ps` shows any local
+ * user (command lines, status).
+ */
+const COMMAND_READ = [
+  '/usr', '/etc/passwd', '/etc/group', '/etc/nsswitch.conf', '/etc/hosts', '/etc/host.conf', '/etc/resolv.conf',
+  '/etc/gitconfig', '/etc/alternatives', '/etc/locale.alias', '/etc/os-release',
+  '/etc/ssl/certs', '/etc/ca-certificates.conf', '/etc/pki/tls/certs', '/etc/pki/ca-trust/extracted',
+  '/proc', '/sys/devices/system/cpu',
+];
 const COMMAND_EXEC = ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/lib', '/usr/libexec', '/usr/local/lib'];
 
 /**
@@ -158,22 +181,19 @@ function executableGrants(argv: readonly string[], path: string, into: { exec: S
   for (const arg of argv.slice(1)) {
     if (isAbsolute(arg) && existsSync(arg) && statSync(arg).isFile()) for (const p of programFileGrants(arg)) into.read.add(p);
   }
+  // The standard library of a known interpreter (Perl, Ruby, Lua, PHP, Python) where it lies outside /usr/lib.
+  for (const dir of runtimeLibraryDirs(into.exec)) into.read.add(dir);
 }
-
-/** Files whose presence marks a directory as the user's project or a place for secrets. */
-const PRIVATE_MARKERS = ['.git', '.env', '.npmrc', '.netrc', '.ssh', '.aws'];
 
 /**
  * What a worker may read of its program file (a plugin or a script): the file itself, and its directory
- * only when that directory is a package of its own (it has a package.json) and not the user's project
- * (no .git, no .env, …). A plugin made of several files is therefore a package in its own directory;
- * the worker never sees the repository around it.
+ * only when that directory is a package of its own (a package manifest such as package.json, cpanfile
+ * or Gemfile) and not the user's project (no .git, no .env, …). A worker made of several files is
+ * therefore a package in its own directory; the worker never sees the repository around it.
  */
 export function programFileGrants(file: string): string[] {
   const dir = dirname(file);
-  const isPackage = existsSync(join(dir, 'package.json'));
-  const isPrivate = PRIVATE_MARKERS.some((marker) => existsSync(join(dir, marker)));
-  return isPackage && !isPrivate ? [file, dir] : [file];
+  return isWorkerFolder(dir) ? [file, dir] : [file];
 }
 
 function grantBinary(real: string, path: string, into: { exec: Set<string>; read: Set<string> }, depth = 0): void {
@@ -190,6 +210,24 @@ function grantBinary(real: string, path: string, into: { exec: Set<string>; read
       if (realTarget !== undefined) grantBinary(realTarget, path, into, depth + 1);
     }
   }
+}
+
+/**
+ * A Node installed outside /usr (e.g. /opt/node, nvm): its prefix's `bin` and `lib/node_modules` (npm
+ * itself) run, and its global npm config `etc/npmrc` is read when every user may read it anyway.
+ */
+function nodePrefixGrants(node: string | undefined): string[] {
+  if (node === undefined) return [];
+  const prefix = dirname(dirname(node));
+  if (prefix === '/usr' || prefix.startsWith('/usr/')) return [];
+  const out = [join(prefix, 'bin'), join(prefix, 'lib', 'node_modules')].filter((p) => existsSync(p));
+  const npmrc = join(prefix, 'etc', 'npmrc');
+  try {
+    if ((statSync(npmrc).mode & 0o004) !== 0) out.push(npmrc);
+  } catch {
+    // no global npm config
+  }
+  return out;
 }
 
 function existing(paths: Iterable<string>): string[] {
@@ -249,17 +287,22 @@ export function compilePolicy(spec: AgentSpec, options: CompileOptions): Sandbox
   } else {
     for (const p of COMMAND_READ) read.add(p);
     for (const p of COMMAND_EXEC) exec.add(p);
+    for (const p of nodePrefixGrants(node)) (p.endsWith('npmrc') ? read : exec).add(p);
   }
+  // The spec's read_paths, validated when the spec was loaded (never the repository, $HOME or secrets).
+  for (const p of spec.read_paths) read.add(p);
   for (const p of options.extraRead ?? []) {
     if (!isAbsolute(p)) throw new Error(`Extra read path must be absolute, got "${p}"`);
     read.add(p);
   }
 
+  // Commands may signal: below Landlock ABI 6 the launcher gives their tree a PID namespace instead
+  // (socket() is refused, so abstract-socket scoping is not needed). A worker has no such fallback.
   const signals = syscalls.some((name) => SIGNAL_SYSCALLS.has(name));
-  const requiredLandlockAbi = kind === 'command' || signals ? 6 : 1;
+  const requiredLandlockAbi = kind === 'worker' && signals ? 6 : 1;
   const requiredFor =
     kind === 'command'
-      ? 'commands may signal and use Unix sockets: confining them to the sandbox needs signal and abstract-socket scoping'
+      ? 'filesystem rules; signals kept inside by Landlock signal scoping (ABI 6) or else a PID namespace'
       : signals
         ? 'allowed_syscalls lets the worker send signals: confining them to the sandbox needs signal scoping'
         : 'filesystem rules';
@@ -269,13 +312,16 @@ export function compilePolicy(spec: AgentSpec, options: CompileOptions): Sandbox
     agent: spec.name,
     slotDir,
     read: Object.freeze(existing(read).filter((p) => !exec.has(p))),
-    exec: Object.freeze(existing(exec)),
+    // A command may run what a test suite keeps in its workspace (./run.sh, node_modules/.bin/*): it may
+    // start processes anyway, and each one stays in this same sandbox. A worker's slot never executes.
+    exec: Object.freeze([...existing(exec), ...(kind === 'command' ? [slotDir] : [])]),
     write: Object.freeze([slotDir, ...existing(WRITE_DEVICES)]),
     syscalls: Object.freeze(syscalls),
     syscallNumbers: Object.freeze(syscallNumbers),
     rlimits: Object.freeze({ dataBytes: spec.limits.memory_mb * MIB, nofile: DEFAULT_NOFILE[kind] }),
     ...(options.timeoutS !== undefined ? { timeoutS: options.timeoutS } : {}),
     requiredLandlockAbi,
+    confineSignals: signals,
     requiredFor,
   };
   return Object.freeze(policy);
@@ -303,6 +349,7 @@ export function launcherArgs(policy: SandboxPolicy, options: LauncherArgOptions 
   args.push('--rlimit-data', String(policy.rlimits.dataBytes), '--rlimit-nofile', String(policy.rlimits.nofile));
   if (policy.kind === 'command' && policy.timeoutS !== undefined) args.push('--timeout-s', String(policy.timeoutS));
   args.push('--require-abi', String(policy.requiredLandlockAbi));
+  if (policy.confineSignals) args.push('--confine-signals');
   if (options.parentPid !== undefined) args.push('--parent-pid', String(options.parentPid));
   if (options.landlockAbiOverride !== undefined) args.push('--landlock-abi-override', String(options.landlockAbiOverride));
   if (options.explainFile !== undefined) {

@@ -8,6 +8,7 @@ import { BUILTIN_PLUGINS, builtinPluginPath, isBuiltinPlugin } from './builtins.
 import type { SpecDiagnostic } from './diagnostic.js';
 import { SPEC_DEFAULTS, type AgentSpecInput } from './schema.js';
 import type { SpecSource } from './source.js';
+import { checkReadPath } from './read-paths.js';
 import { closest } from './suggest.js';
 import { SYSCALL_GROUPS, forbiddenReason, isKnownSyscall } from './syscalls/catalog.js';
 import { X86_64_SYSCALLS } from './syscalls/table-x86_64.js';
@@ -37,6 +38,7 @@ const isRelativeArg = (arg: string): boolean => arg.startsWith('./') || arg.star
 
 interface Checked {
   worker?: WorkerProgram;
+  readPaths?: string[];
 }
 
 function checkName(source: SpecSource, spec: AgentSpecInput, out: SpecDiagnostic[]): void {
@@ -155,8 +157,25 @@ function checkSyscalls(source: SpecSource, entries: readonly unknown[], out: Spe
   });
 }
 
-/** Stage 3 checks; returns what they resolved (the worker program) for stage 4. */
+function checkReadPaths(source: SpecSource, entries: readonly unknown[], out: SpecDiagnostic[]): string[] {
+  const paths: string[] = [];
+  entries.forEach((entry, i) => {
+    if (typeof entry !== 'string') return;
+    const result = checkReadPath(entry, { specFile: source.path });
+    if ('path' in result) paths.push(result.path);
+    else out.push(source.at(['read_paths', i], `"read_paths[${i}]" "${entry}" ${result.error}`));
+  });
+  return paths;
+}
+
+/** Stage 3 checks; returns what they resolved (the worker program, the read paths) for stage 4. */
 export function checkSemantics(source: SpecSource, spec: AgentSpecInput, out: SpecDiagnostic[]): Checked {
+  const checked = checkProgram(source, spec, out);
+  if (Array.isArray(spec.read_paths)) checked.readPaths = checkReadPaths(source, spec.read_paths, out);
+  return checked;
+}
+
+function checkProgram(source: SpecSource, spec: AgentSpecInput, out: SpecDiagnostic[]): Checked {
   checkName(source, spec, out);
   if (Array.isArray(spec.allowed_syscalls)) checkSyscalls(source, spec.allowed_syscalls, out);
   const hasPlugin = spec.plugin !== undefined;
@@ -195,7 +214,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Stage 4: defaults applied, frozen. Only called on a spec that passed stages 2 and 3. */
-export function applyDefaults(source: SpecSource, spec: AgentSpecInput, worker: WorkerProgram): AgentSpec {
+export function applyDefaults(source: SpecSource, spec: AgentSpecInput, worker: WorkerProgram, readPaths: readonly string[] = []): AgentSpec {
   const d = SPEC_DEFAULTS;
   return deepFreeze({
     name: spec.name,
@@ -205,6 +224,7 @@ export function applyDefaults(source: SpecSource, spec: AgentSpecInput, worker: 
     cost_budget: spec.cost_budget ?? d.cost_budget,
     allowed_syscalls: [...(spec.allowed_syscalls ?? [])],
     worker,
+    read_paths: [...readPaths],
     concurrency: spec.concurrency ?? d.concurrency,
     ...(spec.provider !== undefined ? { provider: spec.provider } : {}),
     limits: {

@@ -64,10 +64,10 @@ export async function loadAgentSpecFile(
   const diagnostics = validateAgainstSchema(source, data);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return { source, diagnostics };
   const spec = data as AgentSpecInput;
-  const { worker } = checkSemantics(source, spec, diagnostics);
+  const { worker, readPaths } = checkSemantics(source, spec, diagnostics);
   diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
   if (diagnostics.length > 0 || !worker) return { source, diagnostics };
-  return { agent: applyDefaults(source, spec, worker), source, diagnostics };
+  return { agent: applyDefaults(source, spec, worker, readPaths), source, diagnostics };
 }
 
 /** Loads every spec in `paths` (directories are read for *.yaml / *.yml). Never throws on bad input. */

@@ -230,6 +230,19 @@ const agentSpecProperties = {
       ...expected('a non-empty list of strings (program and arguments)'),
     }),
   ),
+  read_paths: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, ...expected('a path (a bare ~ is YAML for nothing, and your home directory is never readable)') }), {
+      default: [],
+      uniqueItems: true,
+      title: 'Read paths',
+      description:
+        'Folders or files the worker may read on top of its runtime and program, e.g. the libraries of an ' +
+        'interpreter in an unusual place or the folder of a worker made of several files. Relative to this ' +
+        'file; `~/` is your home. Never the repository root, your home, the fleet state directory, or a ' +
+        'folder that holds secrets (`.git`, `.env`, `.ssh`, …): such a spec is invalid. Default: none.',
+      ...expected('a list of paths'),
+    }),
+  ),
   concurrency: Type.Optional(
     Type.Integer({
       minimum: 1,

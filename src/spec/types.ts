@@ -35,6 +35,8 @@ export interface AgentSpec {
   /** As written: syscall names and @groups, on top of the base set. */
   readonly allowed_syscalls: readonly string[];
   readonly worker: WorkerProgram;
+  /** Extra read-only paths for the sandbox: absolute, real, validated (see src/spec/read-paths.ts). */
+  readonly read_paths: readonly string[];
   readonly concurrency: number;
   readonly provider?: string;
   readonly limits: AgentLimits;

@@ -9,7 +9,7 @@ import type { AgentSpec } from '../spec/types.js';
 import type { FleetEvents } from './events.js';
 import { LineRateLimit } from './rate-limit.js';
 import { RestartTracker } from './restart-policy.js';
-import { UnstorableValueError, type TaskRecord, type TaskStore } from './task-store.js';
+import type { TaskRecord, TaskStore } from './task-store.js';
 import { WorkerHandle, type RunOutcome, type WorkerExit, type WorkerOptions } from './worker.js';
 
 export type AgentState = AgentStatus['state'];
@@ -85,7 +85,33 @@ export class AgentPool {
 
   /** Marks the agent errored without starting it (e.g. it cannot be sandboxed here). */
   refuse(reason: string): void {
+    this.refused = true;
     this.setState('errored', reason);
+  }
+
+  /** The agent was refused at start (it cannot run here), as opposed to errored by crashes. */
+  private refused = false;
+
+  /**
+   * Whether a new task for this agent should be accepted: `refuse` (with why and what to do) for an
+   * agent that cannot run its tasks, `note` for one that will run them later.
+   */
+  admission(): { readonly refuse?: string; readonly note?: string } {
+    const name = this.spec.name;
+    if (this._state === 'errored') {
+      const reason = (this._reason ?? 'no reason given').replace(/\.$/, '');
+      return this.refused
+        ? { refuse: `Agent "${name}" cannot run on this machine: ${reason}. Fix its spec or the machine, then start the fleet again` }
+        : {
+            refuse:
+              `Agent "${name}" is errored: ${reason}. Fix the cause (its last stderr lines are above), then ` +
+              `"codex fleet resume ${name}"; tasks already queued stay queued`,
+          };
+    }
+    if (this._state === 'paused' || this._state === 'stopped') {
+      return { note: `agent "${name}" is ${this._state} (${this._reason ?? 'no reason given'}): the task waits in the queue until "codex fleet resume ${name}"` };
+    }
+    return {};
   }
 
   private startSlot(index: number): void {
@@ -106,7 +132,10 @@ export class AgentPool {
           });
           if (state === 'ready') this.pump();
         },
-        onExit: (w, exit) => this.onWorkerExit(w, exit),
+        onExit: (w, exit) => {
+          stderrLimit.flush(); // the count of lines held back comes before the exit report
+          this.onWorkerExit(w, exit);
+        },
         onStderrLine: (w, line) => {
           const emit = (message: string): void =>
             this.deps.events.emit({ type: 'log', agent: this.spec.name, worker: w.index, message, data: { stream: 'stderr' } });
@@ -225,17 +254,13 @@ export class AgentPool {
       return;
     }
     if (outcome.kind === 'done') {
-      let done: TaskRecord | undefined;
-      try {
-        done = store.finish(record.id, outcome.result);
-      } catch (error) {
-        // A result that cannot be stored fails its task; it says nothing about the journal.
-        if (!(error instanceof UnstorableValueError)) throw error;
-        await this.failTask(record.id, error.message, worker.index);
-        this.pump();
-        return;
-      }
-      if (done) {
+      const done = store.finish(record.id, outcome.result);
+      if (done?.state === 'failed') {
+        // The result could not be stored (too large, or not serializable): the task failed, the fleet goes on.
+        await store.durable();
+        events.emit({ type: 'task.failed', agent: this.spec.name, worker: worker.index, task: record.id, message: `task ${record.id} failed: ${done.error}` });
+        this.deps.onTaskFinal(done);
+      } else if (done) {
         await store.durable(); // the result is on disk before anyone hears of it
         events.emit({ type: 'task.done', agent: this.spec.name, worker: worker.index, task: record.id, message: `task ${record.id} done${outcome.result.summary ? `: ${outcome.result.summary}` : ''}` });
         this.deps.onTaskFinal(done);
@@ -243,8 +268,20 @@ export class AgentPool {
     } else if (outcome.kind === 'failed') {
       await this.failTask(record.id, outcome.error, worker.index);
     } else {
-      // Past its wall time the task may still run in the worker: recycle it, nothing of the task may go on.
-      if (outcome.timedOut) await worker.stop(outcome.error);
+      // Past its wall time the task may still run in the worker: the worker is recycled (cancel, at most
+      // WALL_TIME_GRACE_MS to exit, then SIGKILL of its group), nothing of the task may go on. A task
+      // without retries left fails at once; a retry waits for the old worker to be gone, so that a task
+      // never runs twice at the same time.
+      if (outcome.timedOut) {
+        const gone = worker.stopQuickly(outcome.error);
+        if (!this.draining && this._state !== 'stopped' && record.attempts > this.spec.limits.retries) {
+          await this.failTask(record.id, `${outcome.error} (no retries left: limits.retries is ${this.spec.limits.retries})`, worker.index);
+          await gone;
+          this.pump();
+          return;
+        }
+        await gone;
+      }
       if (this.draining || this._state === 'stopped') {
         store.requeue(record.id, `${outcome.error}; queued again for the next start`);
       } else if (record.attempts <= this.spec.limits.retries) {

@@ -10,9 +10,26 @@
  */
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { UnstorableValueError, type RecoveryReport, type TaskCounts, type TaskRecord, type TaskState, type TaskStore } from './task-store.js';
+import type { TaskSummary, TaskView } from '../control/methods.js';
+import { LIST_ERROR_CHARS, MAX_ERROR_CHARS, MAX_TASK_RESULT_BYTES, PREVIEW_CHARS, VIEW_INLINE_BYTES, formatBytes } from '../control/task-limits.js';
+import { HighWaterMark } from './high-water.js';
+import { copyReadable, isDamage, JournalDamagedError, JournalLossError, moveAside, quickCheck, type JournalRecovery } from './journal-damage.js';
+import { lastTaskSeq, migrate } from './journal-schema.js';
+import type { PruneReport, RecoveryReport, TaskCounts, TaskRecord, TaskState, TaskStore, TextPage } from './task-store.js';
 
-const SCHEMA_VERSION = 1;
+export interface JournalOptions {
+  readonly clock?: () => number;
+  /** The high-water mark file (see high-water.ts). Default: `<path>.seq`. */
+  readonly highWaterPath?: string;
+  /**
+   * What to do with a damaged journal or one that lost acknowledged tasks: `refuse` (default) throws
+   * {@link JournalDamagedError} / {@link JournalLossError}; `recover` moves the files aside and goes on
+   * with what is readable (see {@link SqliteJournal.recovery}).
+   */
+  readonly onDamage?: 'refuse' | 'recover';
+}
+
+const FINAL = `('done', 'failed', 'cancelled')`;
 
 /** Commit waiters woken per turn of the event loop (see `wake`). */
 const WAKE_PER_TURN = 8;
@@ -32,6 +49,44 @@ interface Row {
   error: string | null;
 }
 
+interface ViewRow {
+  id: string;
+  agent: string;
+  kind: string;
+  state: TaskState;
+  attempts: number;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  input_bytes: number;
+  input: string | null;
+  result_bytes: number | null;
+  result: string | null;
+}
+
+function toView(row: ViewRow): TaskView {
+  return {
+    id: row.id,
+    agent: row.agent,
+    kind: row.kind,
+    input: row.input === null ? null : (JSON.parse(row.input) as unknown),
+    input_bytes: row.input_bytes,
+    input_inline: row.input !== null,
+    state: row.state,
+    attempts: row.attempts,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    started_at: row.started_at,
+    finished_at: row.finished_at,
+    result: row.result === null ? null : (JSON.parse(row.result) as unknown),
+    result_bytes: row.result_bytes,
+    result_inline: row.result_bytes === null || row.result !== null,
+    error: row.error,
+  };
+}
+
 function toRecord(row: Row): TaskRecord {
   return Object.freeze({
     ...row,
@@ -40,13 +95,8 @@ function toRecord(row: Row): TaskRecord {
   });
 }
 
-/** JSON text of `value`, or `UnstorableValueError` (before anything is written). */
-function serialize(value: unknown, what: string): string {
-  try {
-    return JSON.stringify(value);
-  } catch (error) {
-    throw new UnstorableValueError(what, error);
-  }
+function clipError(text: string): string {
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}… (${text.length - MAX_ERROR_CHARS} more characters)` : text;
 }
 
 let lastId = '';
@@ -66,15 +116,36 @@ export class SqliteJournal implements TaskStore {
   private inGroup = false;
   private commitWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
 
-  constructor(
-    path: string,
-    private readonly clock: () => number = Date.now,
-  ) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+  private readonly clock: () => number;
+  private readonly highWater: HighWaterMark;
+  /** Highest task number inserted by this process (raised into the high-water mark after each commit). */
+  private lastInsert = 0;
+  /** What was done to a damaged journal at open, if anything. */
+  readonly recovery: (JournalRecovery & { readonly lostTasks: number }) | undefined;
+
+  constructor(path: string, options: JournalOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+    this.highWater = new HighWaterMark(options.highWaterPath ?? `${path}.seq`);
+    let opened: Database.Database | undefined;
+    try {
+      opened = this.openChecked(path);
+    } catch (error) {
+      if (options.onDamage !== 'recover' || !(error instanceof JournalDamagedError || error instanceof JournalLossError)) {
+        this.highWater.close();
+        throw error;
+      }
+      const movedTo = moveAside(path);
+      opened = new Database(path);
+      opened.pragma('journal_mode = WAL');
+      opened.pragma('synchronous = FULL');
+      migrate(opened);
+      const copied = copyReadable(movedTo, opened);
+      const found = lastTaskSeq(opened);
+      this.recovery = { ...copied, lostTasks: Math.max(0, this.highWater.read() - found) };
+      this.highWater.reset(found);
+    }
+    this.db = opened;
     this.db.pragma('busy_timeout = 5000');
-    this.migrate();
     this.statements = {
       insert: this.db.prepare(
         `INSERT INTO tasks (id, agent, kind, input, state, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?)`,
@@ -97,13 +168,51 @@ export class SqliteJournal implements TaskStore {
          WHERE id = (SELECT id FROM tasks WHERE agent = @agent AND state = 'queued' ORDER BY created_at, rowid LIMIT 1)
          RETURNING *`,
       ),
-      counts: this.db.prepare<[], { agent: string; state: TaskState; n: number }>(
-        'SELECT agent, state, COUNT(*) AS n FROM tasks GROUP BY agent, state',
+      counts: this.db.prepare<[], { agent: string; state: TaskState; n: number }>('SELECT agent, state, n FROM task_counts'),
+      view: this.db.prepare<[number, number, string], ViewRow>(
+        `SELECT id, agent, kind, state, attempts, created_at, updated_at, started_at, finished_at, error,
+           length(CAST(input AS BLOB)) AS input_bytes, CASE WHEN length(CAST(input AS BLOB)) <= ? THEN input END AS input,
+           length(CAST(result AS BLOB)) AS result_bytes, CASE WHEN length(CAST(result AS BLOB)) <= ? THEN result END AS result
+         FROM tasks WHERE id = ?`,
       ),
+      readInput: this.db.prepare<[number, number, string], { text: string; total: number }>(
+        'SELECT substr(input, ?, ?) AS text, length(input) AS total FROM tasks WHERE id = ?',
+      ),
+      readResult: this.db.prepare<[number, number, string], { text: string | null; total: number | null }>(
+        'SELECT substr(result, ?, ?) AS text, length(result) AS total FROM tasks WHERE id = ?',
+      ),
+      pruneOld: this.db.prepare<[number]>(`DELETE FROM tasks WHERE state IN ${FINAL} AND finished_at < ?`),
+      pruneBeyond: this.db.prepare<[number]>(
+        `DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks WHERE state IN ${FINAL} ORDER BY finished_at DESC, rowid DESC LIMIT -1 OFFSET ?)`,
+      ),
+      total: this.db.prepare<[], { n: number }>('SELECT COALESCE(SUM(n), 0) AS n FROM task_counts'),
       running: this.db.prepare<[], Row>(`SELECT * FROM tasks WHERE state = 'running'`),
       setPaused: this.db.prepare('INSERT INTO agents (name, paused, reason) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET paused = excluded.paused, reason = excluded.reason'),
       paused: this.db.prepare<[], { name: string; reason: string | null }>('SELECT name, reason FROM agents WHERE paused = 1'),
     };
+  }
+
+  /**
+   * Opens the journal and checks it before anything is written: SQLite can read it, its quick integrity
+   * check passes, and it holds every task ever acknowledged (the high-water mark).
+   */
+  private openChecked(path: string): Database.Database {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      quickCheck(db, path);
+      const found = lastTaskSeq(db);
+      const acknowledged = this.highWater.read();
+      if (acknowledged > found) throw new JournalLossError(path, acknowledged, found);
+      migrate(db);
+      return db;
+    } catch (error) {
+      db?.close();
+      if (isDamage(error)) throw new JournalDamagedError(path, (error as Error).message);
+      throw error;
+    }
   }
 
   /** Runs `fn` inside the group transaction, opening one (committed at the end of this turn) if needed. */
@@ -133,6 +242,12 @@ export class SqliteJournal implements TaskStore {
       for (const w of waiters) w.reject(error);
       return;
     }
+    try {
+      this.highWater.raise(this.lastInsert);
+    } catch (error) {
+      for (const w of waiters) w.reject(error);
+      return;
+    }
     this.wake(waiters);
   }
 
@@ -150,38 +265,12 @@ export class SqliteJournal implements TaskStore {
     return new Promise((resolve, reject) => this.commitWaiters.push({ resolve, reject }));
   }
 
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) {
-      throw new Error(`The journal was written by a newer codex fleet (schema ${version}); upgrade codex fleet to read it`);
-    }
-    if (version === SCHEMA_VERSION) return;
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS tasks (
-        id TEXT PRIMARY KEY,
-        agent TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        input TEXT NOT NULL,
-        state TEXT NOT NULL,
-        attempts INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        started_at INTEGER,
-        finished_at INTEGER,
-        result TEXT,
-        error TEXT
-      );
-      CREATE INDEX IF NOT EXISTS tasks_by_agent_state ON tasks (agent, state, created_at);
-      CREATE TABLE IF NOT EXISTS agents (name TEXT PRIMARY KEY, paused INTEGER NOT NULL, reason TEXT);
-      PRAGMA user_version = ${SCHEMA_VERSION};
-    `);
-  }
-
   async submit(agent: string, kind: string, input: unknown): Promise<TaskRecord> {
     const text = JSON.stringify(input ?? null);
     const now = this.clock();
     const id = newTaskId(now);
-    this.write(() => this.statements.insert.run(id, agent, kind, text, now, now));
+    const { lastInsertRowid } = this.write(() => this.statements.insert.run(id, agent, kind, text, now, now));
+    this.lastInsert = Math.max(this.lastInsert, Number(lastInsertRowid));
     const record = this.get(id)!;
     await this.durable(); // submits arriving in the same turn share this commit
     return record;
@@ -209,6 +298,50 @@ export class SqliteJournal implements TaskStore {
     return (this.db.prepare(sql).all(...args) as Row[]).map(toRecord);
   }
 
+  summaries(filter: { agent?: string; state?: TaskState; limit?: number } = {}): TaskSummary[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.agent) {
+      where.push('agent = ?');
+      args.push(filter.agent);
+    }
+    if (filter.state) {
+      where.push('state = ?');
+      args.push(filter.state);
+    }
+    const sql =
+      `SELECT id, agent, kind, state, attempts, created_at, updated_at, started_at, finished_at,
+         substr(error, 1, ${LIST_ERROR_CHARS}) AS error,
+         length(CAST(input AS BLOB)) AS input_bytes, substr(input, 1, ${PREVIEW_CHARS}) AS input_preview,
+         length(CAST(result AS BLOB)) AS result_bytes, substr(result, 1, ${PREVIEW_CHARS}) AS result_preview
+       FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+      `ORDER BY rowid DESC LIMIT ${Math.max(1, Math.min(filter.limit ?? 100, 10_000))}`;
+    return this.db.prepare(sql).all(...args) as TaskSummary[];
+  }
+
+  view(id: string): TaskView | undefined {
+    const row = this.statements.view.get(VIEW_INLINE_BYTES, VIEW_INLINE_BYTES, id);
+    return row ? toView(row) : undefined;
+  }
+
+  read(id: string, field: 'input' | 'result', offset: number, length: number): TextPage | undefined {
+    const row = (field === 'input' ? this.statements.readInput : this.statements.readResult).get(offset + 1, length, id);
+    if (!row) return undefined;
+    const total = row.total ?? 0;
+    const text = row.text ?? '';
+    return { text, offset, total, done: offset + text.length >= total || text.length === 0 };
+  }
+
+  prune(before: number, keep: number): PruneReport {
+    let deleted = 0;
+    this.write(() => {
+      deleted += this.statements.pruneOld.run(before).changes;
+      deleted += this.statements.pruneBeyond.run(keep).changes;
+    });
+    this.commit();
+    return { deleted, remaining: this.statements.total.get()!.n };
+  }
+
   queued(agent: string, limit: number): TaskRecord[] {
     return this.statements.queued.all(agent, limit).map(toRecord);
   }
@@ -227,9 +360,8 @@ export class SqliteJournal implements TaskStore {
     id: string,
     from: readonly TaskState[],
     to: TaskState,
-    fields: { result?: unknown; error?: string | null; start?: boolean } = {},
+    fields: { resultJson?: string; error?: string | null; start?: boolean } = {},
   ): TaskRecord | undefined {
-    const result = fields.result === undefined ? null : serialize(fields.result, `The result of task ${id}`);
     const row = this.write(() => this.statements.transition.get({
       id,
       from: JSON.stringify(from),
@@ -237,8 +369,8 @@ export class SqliteJournal implements TaskStore {
       now: this.clock(),
       startInc: fields.start ? 1 : 0,
       final: to === 'done' || to === 'failed' || to === 'cancelled' ? 1 : 0,
-      result,
-      error: fields.error ?? null,
+      result: fields.resultJson ?? null,
+      error: fields.error === undefined || fields.error === null ? null : clipError(fields.error),
     }) as Row | undefined);
     return row ? toRecord(row) : undefined;
   }
@@ -253,7 +385,21 @@ export class SqliteJournal implements TaskStore {
   }
 
   finish(id: string, result: unknown): TaskRecord | undefined {
-    return this.transition(id, ['running'], 'done', { result: result ?? null });
+    let text: string;
+    try {
+      text = JSON.stringify(result ?? null);
+    } catch (error) {
+      return this.fail(id, `the worker's result cannot be stored: ${(error as Error).message}`);
+    }
+    const bytes = Buffer.byteLength(text);
+    if (bytes > MAX_TASK_RESULT_BYTES) {
+      return this.fail(
+        id,
+        `the worker's result is ${formatBytes(bytes)}, more than the ${formatBytes(MAX_TASK_RESULT_BYTES)} a task result may be: ` +
+          'write large outputs to files in the workspace and return their names',
+      );
+    }
+    return this.transition(id, ['running'], 'done', { resultJson: text });
   }
 
   fail(id: string, error: string): TaskRecord | undefined {
@@ -299,5 +445,6 @@ export class SqliteJournal implements TaskStore {
   close(): void {
     this.commit();
     this.db.close();
+    this.highWater.close();
   }
 }

@@ -6,9 +6,10 @@
  * `~/.local/state` when XDG_STATE_HOME is unset. `--state-dir` or `CODEX_FLEET_STATE_DIR` move it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { checkPrivateDir, checkStateFile, privateDirsOf, UnsafeStateDirError } from './state-dir-check.js';
 
 /** The git work tree that contains `dir`, or `dir` itself when there is none. */
 export function projectRoot(dir: string): string {
@@ -65,10 +66,35 @@ export class StatePaths {
     return join(this.slots, `${agent}-${index}`);
   }
 
-  /** Creates the directory, readable by its owner only. */
+  /** The file that keeps the highest acknowledged task number apart from the journal's WAL. */
+  get highWater(): string {
+    return `${this.journal}.seq`;
+  }
+
+  /**
+   * Creates the directory (mode 0700) if needed and refuses one that is not private to this user: a
+   * symlink, someone else's, or open to others (see state-dir-check.ts). Also refuses symlinks in place
+   * of the files the supervisor opens.
+   */
   ensure(): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    chmodSync(this.dir, 0o700);
-    mkdirSync(this.slots, { recursive: true, mode: 0o700 });
+    for (const dir of privateDirsOf(this.dir)) {
+      try {
+        mkdirSync(dir, { mode: 0o700 });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') mkdirSync(dir, { recursive: true, mode: 0o700 });
+        else if (code !== 'EEXIST') throw error;
+      }
+      checkPrivateDir(dir);
+    }
+    for (const file of [this.journal, `${this.journal}-wal`, `${this.journal}-shm`, this.lock, this.pidFile, this.token, this.highWater]) {
+      checkStateFile(file);
+    }
+    try {
+      mkdirSync(this.slots, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (lstatSync(this.slots).isSymbolicLink()) throw new UnsafeStateDirError(this.dir, 'slots is a symbolic link; remove it');
   }
 }

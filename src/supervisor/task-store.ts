@@ -4,6 +4,8 @@
  * implement the same interface.
  */
 
+import type { TaskSummary, TaskView } from '../control/methods.js';
+
 export type TaskState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export const FINAL_STATES: ReadonlySet<TaskState> = new Set(['done', 'failed', 'cancelled']);
@@ -27,18 +29,6 @@ export interface TaskRecord {
   readonly error: string | null;
 }
 
-/**
- * A value given to the store cannot be stored (it cannot be serialized as JSON, e.g. it nests deeper
- * than the stack allows). Nothing was changed: for a task's result, the caller fails the task instead.
- */
-export class UnstorableValueError extends Error {
-  override readonly name = 'UnstorableValueError';
-  readonly code = 'CODEX_FLEET_UNSTORABLE_VALUE';
-  constructor(what: string, cause: unknown) {
-    super(`${what} cannot be stored: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-  }
-}
-
 /** The kind a task gets when the submitter names none. */
 export const DEFAULT_TASK_KIND = 'default';
 
@@ -57,6 +47,20 @@ export interface RecoveryReport {
   readonly failed: readonly TaskRecord[];
 }
 
+/** What `prune` deleted. */
+export interface PruneReport {
+  readonly deleted: number;
+  readonly remaining: number;
+}
+
+/** A page of a task's input or result JSON text. */
+export interface TextPage {
+  readonly text: string;
+  readonly offset: number;
+  readonly total: number;
+  readonly done: boolean;
+}
+
 /**
  * Changes (start, finish, fail, requeue, cancel) take effect at once for this process's reads, and are on
  * disk once `durable()` resolves: act on a change (tell a worker, answer a client) only after that.
@@ -68,14 +72,26 @@ export interface TaskStore {
   durable(): Promise<void>;
   get(id: string): TaskRecord | undefined;
   list(filter?: { agent?: string; state?: TaskState; limit?: number }): TaskRecord[];
+  /** Like `list`, as summaries: sizes and previews instead of whole inputs and results. */
+  summaries(filter?: { agent?: string; state?: TaskState; limit?: number }): TaskSummary[];
+  /** One task as the control API shows it: input and result inline up to `VIEW_INLINE_BYTES` each. */
+  view(id: string): TaskView | undefined;
+  /** `length` characters of a task's input or result JSON text from `offset`; undefined for no such task. */
+  read(id: string, field: 'input' | 'result', offset: number, length: number): TextPage | undefined;
+  /** Deletes finished tasks finished before `before` (ms) or beyond the newest `keep` finished ones. */
+  prune(before: number, keep: number): PruneReport;
   /** Queued tasks of `agent`, oldest first. */
   queued(agent: string, limit: number): TaskRecord[];
+  /** Per-agent task counts; cheap (kept up to date as tasks change, not counted per call). */
   counts(): Map<string, TaskCounts>;
   /** The oldest queued task of `agent` → running (attempts + 1), in one step; undefined if none is queued. */
   startNext(agent: string): TaskRecord | undefined;
   /** queued → running; attempts + 1. Returns the updated record, or undefined if it was not queued. */
   start(id: string): TaskRecord | undefined;
-  /** running → done. Throws `UnstorableValueError` (and changes nothing) when `result` cannot be stored. */
+  /**
+   * running → done. A result that cannot be stored (larger than `MAX_TASK_RESULT_BYTES`, or not
+   * serializable) fails the task instead, with the reason: check the returned record's state.
+   */
   finish(id: string, result: unknown): TaskRecord | undefined;
   /** running|queued → failed. */
   fail(id: string, error: string): TaskRecord | undefined;

@@ -6,7 +6,8 @@
  *        ↘ errored (it could not start or crashed; the pool decides about a restart)
  *
  * Stopping follows the protocol's kill sequence: cancel the running task, `shutdown`, `exit`, SIGTERM to
- * the worker's process group, SIGKILL. Every timer is unref'd; every pending call is rejected when the
+ * the worker's process group, SIGKILL. After a wall-time cancel the sequence is short: one grace period
+ * for the whole of it, then SIGKILL (`stopQuickly`). Every timer is unref'd; every pending call is rejected when the
  * process exits.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
@@ -30,6 +31,12 @@ export type WorkerState = 'starting' | 'ready' | 'busy' | 'stopping' | 'stopped'
 
 /** Grace periods of the kill sequence, in ms: the protocol's (docs/protocol.md, "kill"). */
 export const KILL_SEQUENCE = KILL_GRACE;
+
+/**
+ * After a task passed its wall time: how long its worker has, from the `$/cancelRequest`, to answer
+ * `shutdown` and exit before its process group is killed (docs/protocol.md, "kill").
+ */
+export const WALL_TIME_GRACE_MS = KILL_GRACE.cancelMs;
 
 /**
  * Workers run at this niceness (the supervisor at its own): on a small machine a hundred busy workers
@@ -193,10 +200,16 @@ export class WorkerHandle {
         { timeoutMs: INITIALIZE_TIMEOUT_MS },
       );
     } catch (error) {
+      // The worker's own words (e.g. "Plugin failed: …") are the reason, not the SIGKILL that follows.
+      // A worker that died by itself reports its own exit; one that answered with an error or never
+      // answered is killed here, and its answer is why it ended.
+      if (error instanceof ConnectionClosedError) await this.exited;
+      const why = this.failureText(error);
+      if (this.child.exitCode === null && this.child.signalCode === null) this.startFailure = why;
       this.setState('errored');
       this.signalGroup('SIGKILL');
       await this.exited;
-      throw new Error(`${this.options.agent.name}[${this.index}] did not start: ${this.failureText(error)}`);
+      throw new Error(`${this.options.agent.name}[${this.index}] did not start: ${why}`);
     }
     if (this._state === 'starting') this.setState('ready');
   }
@@ -264,6 +277,8 @@ export class WorkerHandle {
   }
 
   private lastExitReason: string | undefined;
+  /** Why the handshake failed, when it did: the reason its exit reports. */
+  private startFailure: string | undefined;
 
   private stopped: Promise<void> | undefined;
 
@@ -271,6 +286,38 @@ export class WorkerHandle {
   stop(reason = 'stopped by the supervisor'): Promise<void> {
     this.stopped ??= this.killSequence(reason);
     return this.stopped;
+  }
+
+  /**
+   * The short kill sequence, for a worker whose task passed its wall time: the task is cancelled, the
+   * worker gets `graceMs` in all to answer `shutdown` and exit, then its process group gets SIGKILL.
+   */
+  stopQuickly(reason: string, graceMs = WALL_TIME_GRACE_MS): Promise<void> {
+    this.stopped ??= this.quickKill(reason, graceMs);
+    return this.stopped;
+  }
+
+  private async quickKill(reason: string, graceMs: number): Promise<void> {
+    this.stopRequested = true;
+    if (!this.child || this._state === 'stopped') return;
+    if (this._state !== 'errored') this.setState('stopping');
+    this.cancelCurrent(reason);
+    const gone = this.exited!;
+    const connection = this.connection;
+    const polite = (async (): Promise<void> => {
+      if (connection && !connection.closed) {
+        const answered = await connection.request(Shutdown, {}).then(() => true, () => false);
+        if (answered) await connection.notify(Exit, {}).catch(() => undefined);
+      }
+      await gone; // exited by itself within the grace, or not at all
+    })();
+    const exited = await Promise.race([
+      polite.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref()),
+    ]);
+    if (exited) return;
+    this.signalGroup('SIGKILL');
+    await gone;
   }
 
   private async killSequence(reason: string): Promise<void> {
@@ -320,7 +367,7 @@ export class WorkerHandle {
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
-    const reason = describeExit(code, signal);
+    const reason = this.startFailure === undefined ? describeExit(code, signal) : `did not start: ${this.startFailure}`;
     this.lastExitReason = reason;
     void this.connection?.close(`the worker ${reason}`);
     const abnormal = !this.stopRequested;

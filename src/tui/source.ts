@@ -4,11 +4,18 @@
  * the control socket (`codex fleet watch`).
  */
 import type { ControlClient } from '../control/client.js';
-import { KillAgent, ListTasks, PauseAgent, ResumeAgent, Status, StopFleet, Subscribe, type AgentStatus, type FleetEvent, type FleetStatus, type TaskView } from '../control/methods.js';
+import { KillAgent, ListTasks, PauseAgent, ResumeAgent, Status, StopFleet, Subscribe, type AgentStatus, type FleetEvent, type FleetStatus } from '../control/methods.js';
+
+/** A task as the view needs it: which agent runs what. */
+export interface TaskRef {
+  readonly id: string;
+  readonly agent: string;
+  readonly state: string;
+}
 
 export interface FleetSource {
   status(): Promise<FleetStatus>;
-  runningTasks(): Promise<TaskView[]>;
+  runningTasks(): Promise<readonly TaskRef[]>;
   /** Calls `listener` for every fleet event from now on, until the returned function is called. */
   subscribe(listener: (event: FleetEvent) => void): () => void;
   pause(agent: string): Promise<AgentStatus>;
@@ -21,7 +28,7 @@ export interface FleetSource {
 /** What the supervisor offers in-process: the handlers behind its control socket. */
 export interface InProcessFleet {
   status(): FleetStatus;
-  listTasks(filter: { state?: TaskView['state']; limit?: number }): TaskView[];
+  listTasks(filter: { state?: 'running'; limit?: number }): { tasks: readonly TaskRef[] };
   pause(agent: string): AgentStatus;
   resume(agent: string, budget?: { add_usd?: number }): AgentStatus;
   kill(agent: string): Promise<AgentStatus>;
@@ -32,7 +39,7 @@ export interface InProcessFleet {
 export function inProcessSource(fleet: InProcessFleet): FleetSource {
   return {
     status: async () => fleet.status(),
-    runningTasks: async () => fleet.listTasks({ state: 'running', limit: 1000 }),
+    runningTasks: async () => fleet.listTasks({ state: 'running', limit: 1000 }).tasks,
     subscribe: (listener) => fleet.subscribe(listener),
     pause: async (agent) => fleet.pause(agent),
     resume: async (agent, addUsd) => fleet.resume(agent, addUsd === undefined ? {} : { add_usd: addUsd }),

@@ -3,7 +3,7 @@
  * terminal in sight, so the components only lay it out. Spend fields are optional: a fleet without a
  * model gateway reports none, and the view then shows counts only.
  */
-import type { AgentStatus, FleetEvent, FleetStatus, TaskView } from '../control/methods.js';
+import type { AgentStatus, FleetEvent, FleetStatus } from '../control/methods.js';
 
 /** Spend fields of an agent's status, when the fleet meters model calls. */
 export interface AgentSpend {
@@ -188,7 +188,7 @@ export function noticeOf(event: FleetEvent, id: number): Notice | undefined {
 }
 
 /** Running tasks by agent, from a `tasks/list` of running tasks (when the view attaches mid-run). */
-export function currentFromTasks(tasks: readonly TaskView[]): Map<string, CurrentTask> {
+export function currentFromTasks(tasks: readonly { id: string; agent: string; state: string }[]): Map<string, CurrentTask> {
   const current = new Map<string, CurrentTask>();
   for (const t of tasks) if (t.state === 'running' && !current.has(t.agent)) current.set(t.agent, { id: t.id, progress: null });
   return current;

@@ -1,6 +1,6 @@
 /**
- * The exec service's command policy: processes and Unix sockets allowed, no network, same filesystem
- * limits, and the launcher stays resident so the whole tree dies with the supervisor.
+ * The exec service's command policy: processes and socketpairs allowed (no socket() of any family), no
+ * network, same filesystem limits, and the launcher stays resident so the whole tree dies with the supervisor.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ async function tryAttack(what: string, arg = '') {
 
 describe('command policy', () => {
   it('may fork', async () => expect(await tryAttack('fork')).toBe('OK'));
-  it('may make Unix sockets', async () => expect(await tryAttack('socketpair')).toBe('OK'));
+  it('may make Unix socketpairs', async () => expect(await tryAttack('socketpair')).toBe('OK'));
   it('AF_INET and AF_INET6 are refused with EAFNOSUPPORT', async () => {
     expect(await tryAttack('tcp', '9')).toBe('ERR EAFNOSUPPORT');
     expect(await tryAttack('udp', '9')).toBe('ERR EAFNOSUPPORT');
@@ -60,7 +60,7 @@ describe('command policy', () => {
     expect(await tryAttack('ptrace', String(victim.pid))).toBe('ERR EPERM');
     expect(victim.exitCode).toBe(null);
   });
-  it('cannot reach an abstract Unix socket outside (Landlock scoping)', async () => {
+  it('cannot reach an abstract Unix socket outside (no socket() at all; Landlock scoping besides at ABI 6)', async () => {
     const name = `codex-fleet-test-${process.pid}`;
     const server = spawn(attack, ['listen-abstract', name], { stdio: ['ignore', 'pipe', 'inherit'] });
     let ready = '';

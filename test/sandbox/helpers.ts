@@ -45,6 +45,7 @@ export function spec(overrides: Partial<AgentSpec> = {}): AgentSpec {
     cost_budget: 0.1,
     allowed_syscalls: [],
     worker: { kind: 'plugin', plugin: './plugin.js', pluginPath: join(here, 'fixtures', 'plugin.js') },
+    read_paths: [],
     concurrency: 1,
     limits: { max_turns: 1, wall_time_s: 60, retries: 0, memory_mb: 512 },
     exec: [],

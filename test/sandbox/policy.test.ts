@@ -67,13 +67,27 @@ describe('policy compiler', () => {
     );
   });
 
-  it('needs signal scoping (ABI 6) when a worker may send signals, and always for commands', () => {
-    expect(compilePolicy(spec({ allowed_syscalls: ['@signal'] }), { kind: 'worker', slotDir: slot }).requiredLandlockAbi).toBe(6);
+  it('needs signal scoping (ABI 6) when a worker may send signals; commands confine signals on any ABI', () => {
+    const w = compilePolicy(spec({ allowed_syscalls: ['@signal'] }), { kind: 'worker', slotDir: slot });
+    expect(w.requiredLandlockAbi).toBe(6);
+    expect(w.confineSignals).toBe(true);
+    expect(compilePolicy(spec(), { kind: 'worker', slotDir: slot }).confineSignals).toBe(false);
     const c = compilePolicy(spec(), { kind: 'command', slotDir: slot, timeoutS: 5 });
-    expect(c.requiredLandlockAbi).toBe(6);
-    expect(c.syscalls).toEqual(expect.arrayContaining(['fork', 'wait4', 'socket', 'connect', 'kill']));
-    expect(c.syscalls).not.toContain('clone3');
-    expect(launcherArgs(c)).toEqual(expect.arrayContaining(['--policy', 'command', '--timeout-s', '5', '--require-abi', '6']));
+    expect(c.requiredLandlockAbi).toBe(1);
+    expect(c.confineSignals).toBe(true);
+    expect(c.syscalls).toEqual(expect.arrayContaining(['fork', 'wait4', 'socketpair', 'sendmsg', 'kill']));
+    for (const name of ['clone3', 'socket', 'connect', 'bind', 'listen', 'accept4']) expect(c.syscalls).not.toContain(name);
+    expect(launcherArgs(c)).toEqual(expect.arrayContaining(['--policy', 'command', '--timeout-s', '5', '--require-abi', '1', '--confine-signals']));
+  });
+
+  it('lets a command run what its workspace holds and read the CA bundle, never private keys', () => {
+    const c = compilePolicy(spec(), { kind: 'command', slotDir: slot });
+    expect(c.exec).toContain(slot);
+    expect(c.write).toContain(slot);
+    expect(c.read).toContain('/etc/ssl/certs');
+    expect([...c.read, ...c.exec].some((p) => p === '/etc' || p === '/etc/ssl' || p.startsWith('/etc/ssl/private'))).toBe(false);
+    // A worker's slot is writable, never executable.
+    expect(compilePolicy(spec(), { kind: 'worker', slotDir: slot }).exec).not.toContain(slot);
   });
 
   it('reads the runtime and the plugin, writes only the slot, never home or the repository', () => {
@@ -139,13 +153,32 @@ describe('kernel check', () => {
   const report: KernelReport = {
     launcher_version: 1, arch: 'x86_64', kernel: '6.1.0', landlock_abi: 3, landlock_kernel_abi: 3, landlock_status: 'ok',
     landlock_fs: true, landlock_net: false, landlock_scope: false, seccomp: true, no_new_privs: true, euid: 0,
+    pid_namespace: 'privileged',
   };
-  it('accepts a worker on ABI 3 with notes, refuses a command with advice', () => {
+  const command = { kind: 'command', requiredLandlockAbi: 1, requiredFor: 'filesystem rules', confineSignals: true } as const;
+  it('accepts a worker on ABI 3 with notes, refuses a signalling worker with advice', () => {
     const worker = checkPolicy(report, { kind: 'worker', requiredLandlockAbi: 1, requiredFor: 'filesystem rules' });
     expect(worker.ok).toBe(true);
     expect(worker.notes.length).toBeGreaterThan(0);
-    const command = checkPolicy(report, { kind: 'command', requiredLandlockAbi: 6, requiredFor: 'signal scoping' });
-    expect(command.ok).toBe(false);
-    expect(command.advice).toBe('Upgrade to Linux 6.12 or newer (Landlock ABI 6); this kernel (6.1.0) has ABI 3.');
+    const signalling = checkPolicy(report, { kind: 'worker', requiredLandlockAbi: 6, requiredFor: 'signal scoping', confineSignals: true });
+    expect(signalling.ok).toBe(false);
+    expect(signalling.advice).toBe('Upgrade to Linux 6.12 or newer (Landlock ABI 6); this kernel (6.1.0) has ABI 3.');
+  });
+  it('accepts commands below ABI 6 where a PID namespace can be made, and says what is missing where none can', () => {
+    const ok = checkPolicy(report, command);
+    expect(ok.ok).toBe(true);
+    expect(ok.notes).toContain('no Landlock signal scoping (ABI < 6): commands run in a PID namespace of their own (privileged)');
+    const refused = checkPolicy({ ...report, pid_namespace: 'none' }, command);
+    expect(refused.ok).toBe(false);
+    expect(refused.missing).toEqual([
+      'commands may send signals and nothing can keep them inside the sandbox: Landlock ABI 3 has no signal scoping ' +
+        '(needs 6) and the launcher cannot create a PID namespace',
+    ]);
+    expect(refused.advice).toBe(
+      'To confine signals, run the fleet as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces > 0; ' +
+        'Debian: kernel.unprivileged_userns_clone=1; Ubuntu: kernel.apparmor_restrict_unprivileged_userns=0), ' +
+        'or use Linux 6.12 or newer (Landlock ABI 6).',
+    );
+    expect(checkPolicy({ ...report, landlock_abi: 7, pid_namespace: 'none' }, command).ok).toBe(true);
   });
 });

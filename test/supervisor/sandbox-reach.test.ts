@@ -1,13 +1,13 @@
 /**
  * Nothing sandboxed reaches the supervisor. From inside a worker (which has no socket
- * syscall at all) and from inside the command policy (which may make Unix sockets), a program tries to
+ * syscall at all) and from inside the command policy (socketpairs only, no socket()), a program tries to
  * read the control token and the state directory (EACCES) and to drive the control socket without the
  * token (refused: Unauthorized). The state directory lies outside every policy's readable paths.
  */
 import { mkdirSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ControlErrorCodes, Submit, WaitTask } from '../../src/control/methods.js';
+import { Submit, WaitTask } from '../../src/control/methods.js';
 import { compilePolicy } from '../../src/sandbox/policy.js';
 import {
   connect,
@@ -50,7 +50,7 @@ describe('nothing sandboxed reaches the supervisor', () => {
     expect(done.task).toMatchObject({ state: 'done', result: { output: { token: 'EACCES', journal: 'EACCES', list: 'EACCES', connect: 'EPERM' } } });
   });
 
-  it('from inside the command policy: the token is EACCES, and the control socket refuses requests without it (Unauthorized)', async () => {
+  it('from inside the command policy: the token is EACCES, and the control socket cannot even be reached (EPERM)', async () => {
     t.fleet = await startFleet(t.dir);
     const workspace = join(t.dir.root, 'workspace');
     mkdirSync(workspace);
@@ -81,20 +81,8 @@ describe('nothing sandboxed reaches the supervisor', () => {
     const r = await runFleetAsync(['sandbox', '--agent', 'probe', '--agents-dir', t.dir.agentsDir, '--command-policy', '--workspace', workspace, '--', process.execPath, '-e', script]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const out = JSON.parse(r.stdout) as { replies: { id: number }[] };
-    out.replies.sort((a, b) => a.id - b.id);
-    const unauthorized = (id: number, message: string) => ({ jsonrpc: '2.0', id, error: { code: ControlErrorCodes.Unauthorized, message } });
-    expect(out).toEqual({
-      token: 'EACCES',
-      list: 'EACCES',
-      // Landlock cannot stop connect() to a pathname socket; the token is what keeps it out.
-      connect: 'ok',
-      replies: [
-        unauthorized(1, 'Send fleet/hello with the token from the state directory first'),
-        unauthorized(2, 'Wrong control token'),
-        unauthorized(3, 'Send fleet/hello with the token from the state directory first'),
-      ],
-    });
+    // Landlock cannot stop connect() to a pathname socket, so the command policy gives no socket() at all.
+    expect(JSON.parse(r.stdout)).toEqual({ token: 'EACCES', list: 'EACCES', connect: 'EPERM' });
     expect(t.fleet.supervisor.status().agents[0]).toMatchObject({ queued: 0, running: 0, done: 0 });
   });
 });

@@ -36,8 +36,13 @@ describe('start-up on a kernel without Landlock', () => {
           'disabled at boot (simulated with --landlock-abi-override).',
       );
       expect(events.some((e) => e.type === 'worker.state')).toBe(false);
-      await expect(supervisor.submit('echo-bot', { text: 'hi' })).resolves.toMatchObject({ state: 'queued' });
-      expect(supervisor.status().agents[0]).toMatchObject({ queued: 1, running: 0 });
+      // A task for it is refused with the reason, instead of waiting for ever.
+      const refused = await supervisor.submit('echo-bot', { text: 'hi' }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: -32055 });
+      expect((refused as Error).message).toMatch(
+        /^Agent "echo-bot" cannot run on this machine: Cannot sandbox agent "echo-bot" \(worker policy\): Landlock is unavailable\. .*\(simulated with --landlock-abi-override\)\. Fix its spec or the machine, then start the fleet again$/,
+      );
+      expect(supervisor.status().agents[0]).toMatchObject({ queued: 0, running: 0 });
     } finally {
       await supervisor.stop(true);
     }

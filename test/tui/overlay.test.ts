@@ -66,7 +66,7 @@ describe('the overlay on a real fleet', () => {
     const { until, supervisor } = await show();
     await until(/› echo\s+running/);
     await waitFor(() => !live!.pending, 'the store to go idle');
-    const task = await supervisor.submit('slow', { n: 1 });
+    const { task } = await supervisor.submit('slow', { n: 1 });
     await until(task.id);
     // While a task runs, spend may move without an event: the store keeps asking for the status.
     expect(live!.pending).toBe(true);

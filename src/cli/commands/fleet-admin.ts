@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KillAgent, PauseAgent, ResumeAgent, Status, StopFleet, type AgentStatus } from '../../control/methods.js';
-import { NoFleetError } from '../../control/client.js';
 import { addStateDirOption, printJson, statePaths, withFleet, type StateDirOption } from '../fleet-client.js';
 import { CliError } from '../errors.js';
 import { escapeLine } from '../../terminal/escape.js';
@@ -20,21 +19,12 @@ export function registerAdminCommands(fleet: Command): void {
       .option('--json', 'print one JSON object')
       .addHelpText('after', '\nExamples:\n  $ codex fleet status\n  $ codex fleet status --json | jq \'.agents[] | {name, state}\''),
   ).action(async (options: StateDirOption & { json?: boolean }) => {
-    try {
-      await withFleet(options, async (client) => {
-        const status = await client.request(Status, {});
-        if (options.json) return printJson(status);
-        process.stdout.write(`fleet pid ${status.pid}, state ${status.state_dir}${status.sandbox === 'disabled' ? ', SANDBOX DISABLED' : ''}\n`);
-        for (const agent of status.agents) process.stdout.write(`${agentLine(agent)}\n`);
-      });
-    } catch (error) {
-      // Say where the state lives even when no fleet runs: that is where it will.
-      if (error instanceof CliError && !options.json) {
-        const dir = statePaths(options).dir;
-        if (error.message === new NoFleetError(dir).message) throw new CliError(`${error.message}\nstate directory: ${dir}`);
-      }
-      throw error;
-    }
+    await withFleet(options, async (client) => {
+      const status = await client.request(Status, {});
+      if (options.json) return printJson(status);
+      process.stdout.write(`fleet pid ${status.pid}, state ${status.state_dir}${status.sandbox === 'disabled' ? ', SANDBOX DISABLED' : ''}\n`);
+      for (const agent of status.agents) process.stdout.write(`${agentLine(agent)}\n`);
+    });
   });
 
   const agentCommand = (name: string, description: string, type: typeof PauseAgent | typeof ResumeAgent | typeof KillAgent, example: string): void => {

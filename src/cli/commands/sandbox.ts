@@ -75,7 +75,8 @@ async function runCheck(dir: string | undefined, options: SandboxOptions): Promi
       `${report.landlock_status === 'ok' ? '' : ` (${report.landlock_status})`}, ` +
       `seccomp ${report.seccomp ? 'yes' : 'no'}, no_new_privs ${report.no_new_privs ? 'yes' : 'no'}\n` +
       `  filesystem rules ${report.landlock_fs ? 'yes' : 'no'}, TCP rules ${report.landlock_net ? 'yes' : 'no (ABI < 4)'}, ` +
-      `signal/abstract-socket scoping ${report.landlock_scope ? 'yes' : 'no (ABI < 6)'}\n`,
+      `signal/abstract-socket scoping ${report.landlock_scope ? 'yes' : 'no (ABI < 6)'}, ` +
+      `PID namespace for commands ${report.pid_namespace === undefined || report.pid_namespace === 'none' ? 'no' : `yes (${report.pid_namespace})`}\n`,
   );
   const agentsDir = dir ?? options.agentsDir;
   const agents = existsSync(agentsDir) ? await loadAgents(agentsDir) : [];
@@ -168,7 +169,7 @@ export function registerSandboxCommand(fleet: Command): void {
     .option('--agent <name>', "run the command under this agent's worker policy")
     .option('--agents-dir <dir>', 'directory of agent specs', 'agents')
     .option('--workspace <dir>', 'the slot directory: the only place the command may write (default: a temporary one)')
-    .option('--command-policy', "use the exec service's command policy (processes and Unix sockets, no network)")
+    .option('--command-policy', "use the exec service's command policy (processes and socketpairs; no socket(), no network)")
     .option('--explain', 'afterwards, list every refused syscall and the allowed_syscalls entry that would allow it (worker policy)')
     .option('--landlock-abi-override <n>', 'make the launcher see at most this Landlock ABI (to test the refusal path)')
     .addHelpText(

@@ -1,13 +1,13 @@
 /** `codex fleet start`: runs the supervisor in the foreground, with the live overlay on a terminal. */
 import type { Command } from 'commander';
 import { loadAgentSpecs } from '../../spec/load.js';
-import { SupervisorLockedError } from '../../supervisor/lock.js';
 import type { FleetEvent } from '../../supervisor/events.js';
 import { Supervisor } from '../../utils/agent/supervisor.js';
 import { LiveFleet } from '../../tui/live-fleet.js';
 import { showOverlay, type OverlayHandle } from '../../tui/run.js';
 import { inProcessSource } from '../../tui/source.js';
 import { CliError } from '../errors.js';
+import { nonNegativeOption } from '../options.js';
 import { addStateDirOption, statePaths, type StateDirOption } from '../fleet-client.js';
 import { eventPrinter, outputMode } from '../output-mode.js';
 import { packageVersion } from '../version.js';
@@ -16,6 +16,9 @@ interface StartOptions extends StateDirOption {
   json?: boolean;
   tui?: boolean;
   unsafeNoSandbox?: boolean;
+  keepDays?: string;
+  keepTasks?: string;
+  recoverJournal?: boolean;
 }
 
 export function registerStartCommand(fleet: Command): void {
@@ -26,6 +29,9 @@ export function registerStartCommand(fleet: Command): void {
     .option('--json', 'print one JSON event per line')
     .option('--no-tui', 'print one plain line per event instead of the live overlay')
     .option('--unsafe-no-sandbox', 'run workers WITHOUT the kernel sandbox (never do this with untrusted plugins)')
+    .option('--keep-days <days>', 'retention: delete finished tasks older than this many days (default 30)')
+    .option('--keep-tasks <n>', 'retention: keep at most this many finished tasks, the newest (default 10000)')
+    .option('--recover-journal', 'start even if the journal is damaged or lost tasks: move it aside and keep what is readable')
     .addHelpText(
       'after',
       '\nOn a terminal the fleet shows a live overlay (agents, tasks, spend against budget; "?" lists its keys);\n' +
@@ -44,24 +50,22 @@ export function registerStartCommand(fleet: Command): void {
     if (loaded.agents.length === 0) {
       throw new CliError(`No agent specs (*.yaml) found in ${paths.join(', ')}: create samples with "codex fleet init"`);
     }
+    const keepDays = nonNegativeOption(options.keepDays, '--keep-days', false);
+    const keepTasks = nonNegativeOption(options.keepTasks, '--keep-tasks', true);
     const mode = outputMode(options);
     // The overlay hears the start-up's events too: they go to its store until it attaches.
     const live = mode === 'tui' ? new LiveFleet() : undefined;
     const onEvent = live ? (event: FleetEvent) => live.push(event) : eventPrinter(mode === 'json' ? 'json' : 'plain');
-    let supervisor: Supervisor;
-    try {
-      supervisor = await Supervisor.start({
-        agents: loaded.agents,
-        stateDir: statePaths(options).dir,
-        projectDir: process.cwd(),
-        version: packageVersion(),
-        ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
-        onEvent,
-      });
-    } catch (error) {
-      if (error instanceof SupervisorLockedError) throw new CliError(error.message);
-      throw error;
-    }
+    const supervisor = await Supervisor.start({
+      agents: loaded.agents,
+      stateDir: statePaths(options).dir,
+      projectDir: process.cwd(),
+      version: packageVersion(),
+      ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
+      ...(options.recoverJournal ? { recoverJournal: true } : {}),
+      retention: { ...(keepDays === undefined ? {} : { keepDays }), ...(keepTasks === undefined ? {} : { keepTasks }) },
+      onEvent,
+    });
     let signals = 0;
     const stop = (now: boolean): void => {
       signals += 1;
@@ -83,5 +87,6 @@ export function registerStartCommand(fleet: Command): void {
     if (overlay) process.stdout.write('fleet stopped\n');
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (supervisor.fatal) throw new CliError(`The fleet stopped after a fatal error: ${supervisor.fatal}`);
   });
 }

@@ -11,7 +11,19 @@
  * await supervisor.done;
  * ```
  */
-import { ControlErrorCodes, type AgentStatus, type FleetStatus, type TaskView } from '../../control/methods.js';
+import {
+  ControlErrorCodes,
+  type AgentStatus,
+  type FleetStatus,
+  type ListTasks,
+  type PruneTasks,
+  type ReadTask,
+  type Submit,
+  type TaskSummary,
+  type TaskView,
+} from '../../control/methods.js';
+import { MAX_LIST_BYTES, MAX_READ_CHARS, MAX_TASK_INPUT_BYTES, formatBytes } from '../../control/task-limits.js';
+import type { ParamsOf, ResultOf } from '../../protocol/method.js';
 import { ControlServer, type ControlHandlers } from '../../control/server.js';
 import { ErrorCodes } from '../../protocol/error-codes.js';
 import { MAX_JSON_DEPTH } from '../../protocol/version.js';
@@ -27,6 +39,8 @@ import { FleetEvents, type FleetEvent } from '../../supervisor/events.js';
 import { SqliteJournal } from '../../supervisor/journal.js';
 import { SupervisorLock } from '../../supervisor/lock.js';
 import { StatePaths } from '../../supervisor/state-dir.js';
+import { StateDirWatch } from '../../supervisor/state-dir-watch.js';
+import { DAY_MS, DEFAULT_RETENTION, RETENTION_INTERVAL_MS, type RetentionPolicy } from '../../supervisor/retention.js';
 import { DEFAULT_TASK_KIND, FINAL_STATES, type TaskRecord, type TaskStore } from '../../supervisor/task-store.js';
 import { serveWorker } from '../../supervisor/services.js';
 import { workerArgv } from '../../supervisor/worker-program.js';
@@ -44,6 +58,14 @@ export interface SupervisorOptions {
   readonly landlockAbiOverride?: number;
   /** Receives every event, from the first one of the start-up on. */
   readonly onEvent?: (event: FleetEvent) => void;
+  /** How long finished tasks are kept (default {@link DEFAULT_RETENTION}). */
+  readonly retention?: Partial<RetentionPolicy>;
+  /**
+   * Start even though the journal is damaged or lost acknowledged tasks: the files are moved aside and
+   * what is readable is copied into a new journal (`--recover-journal`). Without it such a journal
+   * stops the start with a message saying so.
+   */
+  readonly recoverJournal?: boolean;
 }
 
 export class Supervisor implements ControlHandlers {
@@ -64,9 +86,26 @@ export class Supervisor implements ControlHandlers {
   private stopping: Promise<void> | undefined;
   private stoppingNow = false;
   private resolveDone!: () => void;
+  private watch: StateDirWatch | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  readonly retention: RetentionPolicy;
+  private _fatal: string | undefined;
+
+  /** Why the fleet stopped on its own (the journal failed, the state directory went away); else undefined. */
+  get fatal(): string | undefined {
+    return this._fatal;
+  }
+
+  /** Stops the fleet at once because it cannot go on; `fatal` tells why. */
+  private failFleet(message: string): void {
+    this._fatal ??= message;
+    this.events.emit({ type: 'fleet.error', message });
+    void this.stop(true);
+  }
 
   private constructor(private readonly options: SupervisorOptions) {
     this.version = options.version ?? '0.0.0';
+    this.retention = { ...DEFAULT_RETENTION, ...options.retention };
     this.paths = new StatePaths(options.stateDir);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     if (options.onEvent) this.events.subscribe(options.onEvent);
@@ -81,9 +120,27 @@ export class Supervisor implements ControlHandlers {
 
   private async boot(): Promise<void> {
     this.paths.ensure();
-    this.lock = SupervisorLock.acquire(this.paths);
+    this.lock = await SupervisorLock.acquire(this.paths);
     try {
-      this.store = new SqliteJournal(this.paths.journal);
+      const journal = new SqliteJournal(this.paths.journal, {
+        highWaterPath: this.paths.highWater,
+        onDamage: this.options.recoverJournal ? 'recover' : 'refuse',
+      });
+      this.store = journal;
+      if (journal.recovery) {
+        const r = journal.recovery;
+        const copied = Object.entries(r.copied).map(([table, n]) => `${n} ${table}`).join(', ') || 'nothing';
+        const unreadable = Object.entries(r.unreadable).map(([table, n]) => `${n} in ${table}`).join(', ');
+        this.events.emit({
+          type: 'fleet.error',
+          message:
+            `the journal was damaged: moved aside to ${r.movedTo}; copied ${copied} into a new journal` +
+            (unreadable ? `; unreadable parts skipped: ${unreadable}` : '') +
+            (r.openError ? `; the old file could not be opened at all (${r.openError})` : '') +
+            (r.lostTasks > 0 ? `; ${r.lostTasks} acknowledged tasks are missing` : ''),
+          data: { moved_to: r.movedTo, copied: r.copied, unreadable: r.unreadable, lost_tasks: r.lostTasks },
+        });
+      }
       const retries = new Map(this.options.agents.map((a) => [a.name, a.limits.retries]));
       const recovered = this.store.recover((task) => task.attempts <= (retries.get(task.agent) ?? 0));
       for (const task of recovered.requeued) {
@@ -92,6 +149,15 @@ export class Supervisor implements ControlHandlers {
       for (const task of recovered.failed) {
         this.events.emit({ type: 'task.failed', agent: task.agent, task: task.id, message: `task ${task.id} failed: ${task.error}` });
       }
+      this.prune({});
+      this.retentionTimer = setInterval(() => {
+        try {
+          this.prune({});
+        } catch (error) {
+          this.events.emit({ type: 'log', message: `retention could not prune the journal: ${(error as Error).message}` });
+        }
+      }, RETENTION_INTERVAL_MS);
+      this.retentionTimer.unref();
       const kernel = this.options.unsafeNoSandbox ? undefined : await this.probe();
       if (this.options.unsafeNoSandbox) {
         this.events.emit({
@@ -100,8 +166,17 @@ export class Supervisor implements ControlHandlers {
         });
       }
       for (const spec of this.options.agents) this.pools.set(spec.name, this.createPool(spec));
-      this.control = new ControlServer(this.paths, this);
+      this.control = new ControlServer(this.paths, this, (message) => this.events.emit({ type: 'log', message }));
       await this.control.listen();
+      this.watch = new StateDirWatch(
+        this.paths,
+        () => (this.control.stillOurs() ? undefined : `the control socket or token in ${this.paths.dir} was removed or replaced`),
+        (problem) =>
+          this.failFleet(
+            `${problem} while the fleet ran: stopping now, since no client could reach this fleet any more. ` +
+              'Start it again with "codex fleet start"',
+          ),
+      );
       this.events.emit({
         type: 'fleet.started',
         message: `fleet started (pid ${process.pid}, ${this.pools.size} agents, state ${this.paths.dir})`,
@@ -114,6 +189,9 @@ export class Supervisor implements ControlHandlers {
         else pool.start(paused.get(name));
       }
     } catch (error) {
+      clearInterval(this.retentionTimer);
+      this.watch?.close();
+      await this.control?.close();
       this.store?.close();
       this.lock.release();
       throw error;
@@ -149,11 +227,7 @@ export class Supervisor implements ControlHandlers {
       events: this.events,
       onTaskFinal: (task) => this.settle(task),
       onJournalFailure: (error) => {
-        this.events.emit({
-          type: 'fleet.error',
-          message: `the journal cannot be written (${error.message}): stopping now; everything acknowledged before is on disk`,
-        });
-        void this.stop(true);
+        this.failFleet(`the journal cannot be written (${error.message}): stopping now; everything acknowledged before is on disk`);
       },
       workerOptions: (index) => {
         const slotDir = this.paths.slot(spec.name, index);
@@ -218,27 +292,67 @@ export class Supervisor implements ControlHandlers {
     };
   }
 
-  async submit(agent: string, input: unknown, kind: string = DEFAULT_TASK_KIND): Promise<TaskView> {
+  async submit(agent: string, input: unknown, kind: string = DEFAULT_TASK_KIND): Promise<ResultOf<typeof Submit>> {
     const pool = this.pool(agent);
     if (this.stopping) throw new RpcError(ControlErrorCodes.NotAccepting, 'The fleet is stopping and takes no new tasks');
+    const admission = pool.admission();
+    if (admission.refuse) throw new RpcError(ControlErrorCodes.AgentUnavailable, admission.refuse);
     refuseTooDeepInput(input);
+    const bytes = Buffer.byteLength(JSON.stringify(input ?? null));
+    if (bytes > MAX_TASK_INPUT_BYTES) {
+      throw new RpcError(
+        ControlErrorCodes.TooLarge,
+        `The task input is ${formatBytes(bytes)}, more than the ${formatBytes(MAX_TASK_INPUT_BYTES)} a task input may be: ` +
+          'put large data in files in the project and pass their paths',
+      );
+    }
     const task = await this.store.submit(agent, kind, input);
     this.events.emit({ type: 'task.queued', agent, task: task.id, message: `task ${task.id} queued` });
     pool.pump();
-    return task;
+    return { task: this.view(task.id), ...(admission.note ? { note: admission.note } : {}) };
+  }
+
+  /** A task as the control API shows it (large inputs and results left out: see `tasks/read`). */
+  private view(id: string): TaskView {
+    const view = this.store.view(id);
+    if (!view) throw new RpcError(ControlErrorCodes.UnknownTask, `No task "${id}" in the journal (see "codex fleet tasks")`);
+    return view;
   }
 
   getTask(id: string): TaskView {
-    return this.task(id);
+    return this.view(id);
   }
 
-  listTasks(filter: { agent?: string; state?: TaskRecord['state']; limit?: number }): TaskView[] {
-    return this.store.list(filter);
+  listTasks(filter: { agent?: string; state?: TaskRecord['state']; limit?: number }): ResultOf<typeof ListTasks> {
+    const tasks: TaskSummary[] = [];
+    let bytes = 0;
+    for (const summary of this.store.summaries(filter)) {
+      bytes += Buffer.byteLength(JSON.stringify(summary)) + 1;
+      if (bytes > MAX_LIST_BYTES) return { tasks, truncated: true };
+      tasks.push(summary);
+    }
+    return { tasks };
+  }
+
+  readTask(params: ParamsOf<typeof ReadTask>): ResultOf<typeof ReadTask> {
+    const page = this.store.read(params.id, params.field, params.offset ?? 0, params.length ?? MAX_READ_CHARS);
+    if (!page) throw new RpcError(ControlErrorCodes.UnknownTask, `No task "${params.id}" in the journal (see "codex fleet tasks")`);
+    return page;
+  }
+
+  prune(params: ParamsOf<typeof PruneTasks>): ResultOf<typeof PruneTasks> {
+    const keepDays = params.keep_days ?? this.retention.keepDays;
+    const keepTasks = params.keep_tasks ?? this.retention.keepTasks;
+    const report = this.store.prune(Date.now() - keepDays * DAY_MS, keepTasks);
+    if (report.deleted > 0) {
+      this.events.emit({ type: 'log', message: `pruned ${report.deleted} finished tasks (kept ${keepDays} days, at most ${keepTasks} finished tasks); ${report.remaining} left` });
+    }
+    return { ...report, keep_days: keepDays, keep_tasks: keepTasks };
   }
 
   waitTask(id: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<TaskView> {
     const task = this.task(id);
-    if (FINAL_STATES.has(task.state)) return Promise.resolve(task);
+    if (FINAL_STATES.has(task.state)) return Promise.resolve(this.view(id));
     return new Promise((resolve, reject) => {
       const set = this.waiters.get(id) ?? new Set();
       this.waiters.set(id, set);
@@ -247,7 +361,7 @@ export class Supervisor implements ControlHandlers {
           ? undefined
           : setTimeout(() => finish(() => reject(new RpcError(ControlErrorCodes.WaitTimeout, `Task ${id} is not finished after ${timeoutMs / 1000}s; it goes on`))), timeoutMs);
       const onAbort = (): void => finish(() => reject(signal.reason));
-      const wake = (done: TaskRecord): void => finish(() => resolve(done));
+      const wake = (done: TaskRecord): void => finish(() => resolve(this.store.view(done.id) ?? this.view(id)));
       const finish = (then: () => void): void => {
         set.delete(wake);
         if (set.size === 0 && this.waiters.get(id) === set) this.waiters.delete(id);
@@ -262,14 +376,14 @@ export class Supervisor implements ControlHandlers {
 
   async cancelTask(id: string): Promise<TaskView> {
     const task = this.task(id);
-    if (FINAL_STATES.has(task.state)) return task;
+    if (FINAL_STATES.has(task.state)) return this.view(id);
     const cancelled = this.store.cancel(id, 'cancelled by the user');
-    if (!cancelled) return this.task(id);
+    if (!cancelled) return this.view(id);
     await this.store.durable();
     this.events.emit({ type: 'task.cancelled', agent: task.agent, task: id, message: `task ${id} cancelled` });
     if (task.state === 'running') await this.pools.get(task.agent)?.cancelRunning(id, `task ${id} was cancelled`);
     this.settle(cancelled);
-    return cancelled;
+    return this.view(id);
   }
 
   private agentStatus(pool: AgentPool): AgentStatus {
@@ -314,6 +428,8 @@ export class Supervisor implements ControlHandlers {
     this.stoppingNow ||= now;
     this.stopping ??= (async () => {
       this.events.emit({ type: 'fleet.stopping', message: now ? 'stopping now: workers are killed, running tasks queued again' : 'stopping: waiting for running tasks to finish' });
+      this.watch?.close();
+      clearInterval(this.retentionTimer);
       await Promise.all([...this.pools.values()].map((pool) => (now ? pool.stopNow() : pool.drain())));
       await this.control.close();
       for (const [id, waiting] of this.waiters) {
