@@ -18,7 +18,7 @@ import re
 import sys
 import threading
 
-PROTOCOL_VERSION = "1.0"
+PROTOCOL_VERSION = "1.1"
 MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 256  # levels of arrays and objects in one message
 READ_CHUNK = 1 << 16
@@ -133,6 +133,8 @@ class TaskContext(object):
         self.request_id = request_id
         self.task = task
         self.cancel = threading.Event()
+        # Moved later by "task/deadline" (protocol 1.1) when the task waited for budget.
+        self.deadline_ms = task.get("deadline_ms")
 
     def log(self, message, level="info"):
         notify("log", {"level": level, "message": message, "task_id": self.task["id"]})
@@ -143,12 +145,24 @@ class TaskContext(object):
             params["fraction"] = fraction
         notify("task/progress", params)
 
-    def complete(self, prompt):
-        """Streams a model reply; returns (deltas, final result)."""
+    def complete(self, prompt, messages=None, tools=None, tool_choice=None, response_format=None):
+        """Streams a model reply; returns (deltas, final result).
+
+        Protocol 1.1: `tools` (function definitions), `tool_choice`, `response_format` (a JSON Schema),
+        and `messages` with assistant `tool_calls` and `role: "tool"` results. A reply that asks for tool
+        calls has finish_reason "tool_calls" and a "tool_calls" list of {id, name, arguments}. A call the
+        agent cannot afford yet simply takes longer: the agent is paused until it is resumed.
+        """
         deltas = []
-        result = call("model/complete",
-                      {"messages": [{"role": "user", "content": prompt}], "stream": True, "task_id": self.task["id"]},
-                      on_stream=lambda p: deltas.append(p["text"]), cancel=self.cancel)
+        params = {"messages": messages or [{"role": "user", "content": prompt}], "stream": True,
+                  "task_id": self.task["id"]}
+        if tools is not None:
+            params["tools"] = tools
+        if tool_choice is not None:
+            params["tool_choice"] = tool_choice
+        if response_format is not None:
+            params["response_format"] = response_format
+        result = call("model/complete", params, on_stream=lambda p: deltas.append(p["text"]), cancel=self.cancel)
         return deltas, result
 
     def exec(self, argv):
@@ -385,6 +399,11 @@ def handle_notification(method, params):
             ctx = _tasks.get(params.get("id"))
         if ctx is not None:
             ctx.cancel.set()
+    if method == "task/deadline" and isinstance(params, dict):
+        with _tasks_lock:
+            for ctx in _tasks.values():
+                if ctx.task["id"] == params.get("task_id") and isinstance(params.get("deadline_ms"), int):
+                    ctx.deadline_ms = params["deadline_ms"]
     if method == "model/delta" and isinstance(params, dict):
         with _outgoing_lock:
             pending = _outgoing.get(params.get("request_id"))

@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ErrorCodes } from '../protocol/error-codes.js';
 import { Exit, Initialize, Ping, Shutdown, type InitializeParams, type InitializeResult } from '../protocol/lifecycle.js';
 import { TaskRun, type TaskProgressParams } from '../protocol/task.js';
-import { KILL_GRACE, MAX_LINE_BYTES, PROTOCOL_VERSION, isCompatibleVersion } from '../protocol/version.js';
+import { KILL_GRACE, MAX_LINE_BYTES, PROTOCOL_VERSION, isCompatibleVersion, negotiatedMinor } from '../protocol/version.js';
 import { RpcError } from '../rpc/errors.js';
 import type { Session } from './session.js';
 import { CANNED_COST_USD, CANNED_DELTAS, CANNED_SHA, CANNED_STDOUT, CANNED_USAGE, DENIED_PROGRAM } from './stub.js';
@@ -191,6 +191,17 @@ export const SESSION_CHECKS: readonly Check[] = [
       expect((reply as { result?: unknown }).result !== undefined, `ping after stray messages: ${show(reply)}`);
       const extra = [...s.takeNullErrors(), ...s.strayReplies];
       expect(extra.length === 0, `the worker answered messages it must ignore: ${show(extra)}`);
+    },
+  },
+  {
+    name: 'a 1.1 worker takes task/deadline as a notification (never answers it)',
+    async run(s, k) {
+      if (k.initResult === undefined || negotiatedMinor(k.initResult.protocol_version) < 1) return; // a 1.0 worker never gets it
+      await s.send(`${line({ jsonrpc: '2.0', method: 'task/deadline', params: { task_id: 'not-running', deadline_ms: Date.now() + 60_000, reason: 'conformance' } })}\n`);
+      const reply = await within(k.stepMs, 'ping response', s.raw(line({ jsonrpc: '2.0', id: 'raw-fence-deadline', method: 'ping', params: {} }), 'raw-fence-deadline'));
+      expect((reply as { result?: unknown }).result !== undefined, `ping after task/deadline: ${show(reply)}`);
+      const extra = [...s.takeNullErrors(), ...s.strayReplies];
+      expect(extra.length === 0, `the worker answered a notification: ${show(extra)}`);
     },
   },
   {

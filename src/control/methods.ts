@@ -103,7 +103,17 @@ export const AgentStatusSchema = Type.Object(
     state: AgentState,
     reason: Type.Union([Type.String(), Type.Null()], { description: 'Why it is paused, errored or stopped.' }),
     model: Type.String(),
-    cost_budget: Type.Number({ description: 'US dollars.' }),
+    cost_budget: Type.Number({ description: 'US dollars: the spec\'s value.' }),
+    budget_usd: Type.Number({ description: 'The budget in force, US dollars: the spec\'s, or an override set by `agents/resume`.' }),
+    budget_source: Type.Union([Type.Literal('spec'), Type.Literal('override')], { description: 'Where `budget_usd` comes from.' }),
+    budget_why: Type.String({ description: 'Why that budget is in force, in one sentence.' }),
+    spent_usd: Type.Number({ description: 'Charged so far, over the life of the state directory (unsettled calls count in full).' }),
+    reserved_usd: Type.Number({ description: 'Held now for calls in flight (their worst case).' }),
+    calls: Type.Integer({ description: 'Model calls charged or in flight.' }),
+    unsettled_calls: Type.Integer({ description: 'Calls whose usage never came back: their whole reservation is charged.' }),
+    waiting_calls: Type.Integer({ description: 'Calls waiting for budget now.' }),
+    input_tokens: Type.Integer(),
+    output_tokens: Type.Integer(),
     concurrency: Type.Integer(),
     workers: Type.Integer({ description: 'Worker processes alive now.' }),
     worker_states: Type.Array(Type.String(), { description: 'Each worker slot\'s state: starting, ready, busy, stopping, stopped, errored.' }),
@@ -129,6 +139,17 @@ export const FleetStatusSchema = Type.Object(
       description: '`disabled` only when started with --unsafe-no-sandbox.',
     }),
     agents: Type.Array(AgentStatusSchema),
+    totals: Type.Object(
+      {
+        spent_usd: Type.Number(),
+        reserved_usd: Type.Number(),
+        budget_usd: Type.Union([Type.Number(), Type.Null()], { description: 'The fleet-wide budget (codex-fleet.yaml), or null.' }),
+        calls: Type.Integer(),
+        input_tokens: Type.Integer(),
+        output_tokens: Type.Integer(),
+      },
+      { additionalProperties: false, description: 'Every agent together.' },
+    ),
   },
   { additionalProperties: false, title: 'Fleet status' },
 );
@@ -139,7 +160,9 @@ export const FleetEventSchema = Type.Object(
     time: Type.Integer({ description: 'Milliseconds since the epoch.' }),
     type: Type.String({
       description:
-        'fleet.started, fleet.stopping, fleet.stopped, fleet.error, agent.state, worker.state, worker.exit, task.queued, ' +
+        'fleet.started, fleet.stopping, fleet.stopped, fleet.error, agent.state, agent.budget (paused for budget, with ' +
+        'the numbers and the command to continue; or a budget set by agents/resume), ledger.unsettled (a call found in ' +
+        'flight after a crash: fully charged), worker.state, worker.exit, task.queued, ' +
         'task.started, task.progress, task.done, task.failed, task.retry, task.cancelled, log.',
     }),
     agent: Type.Optional(Type.String()),
@@ -324,9 +347,51 @@ export const PauseAgent = defineRequest({
 export const ResumeAgent = defineRequest({
   method: 'agents/resume',
   direction: 'client-to-supervisor',
-  description: 'Resumes a paused, stopped or errored agent (its workers are started again).',
-  params: AgentParams,
+  description:
+    'Resumes a paused, stopped or errored agent (its workers are started again; calls waiting for budget try again). ' +
+    '`budget_usd` sets its budget, `add_usd` raises the one in force; either is kept across restarts until the ' +
+    'spec\'s `cost_budget` changes.',
+  params: Type.Object(
+    {
+      agent: Type.String({ minLength: 1 }),
+      budget_usd: Type.Optional(Type.Number({ minimum: 0, description: 'The new budget, US dollars.' })),
+      add_usd: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Added to the budget in force, US dollars.' })),
+    },
+    { additionalProperties: false },
+  ),
   result: AgentResult,
+  errors: [ControlErrorCodes.UnknownAgent],
+});
+
+export const CostRowSchema = Type.Object(
+  {
+    key: Type.String({ description: 'The agent, model or task id.' }),
+    spent_usd: Type.Number(),
+    reserved_usd: Type.Number(),
+    calls: Type.Integer(),
+    unsettled_calls: Type.Integer(),
+    input_tokens: Type.Integer(),
+    output_tokens: Type.Integer(),
+  },
+  { additionalProperties: false, title: 'Cost row' },
+);
+export type CostRow = Static<typeof CostRowSchema>;
+
+export const Cost = defineRequest({
+  method: 'fleet/cost',
+  direction: 'client-to-supervisor',
+  description: 'Where the money went: spent and reserved per agent, model or task, from the ledger.',
+  params: Type.Object(
+    {
+      by: Type.Optional(Type.Union([Type.Literal('agent'), Type.Literal('model'), Type.Literal('task')], { default: 'agent' })),
+      agent: Type.Optional(Type.String({ minLength: 1, description: 'Only this agent\'s calls.' })),
+    },
+    { additionalProperties: false },
+  ),
+  result: Type.Object(
+    { by: Type.String(), rows: Type.Array(CostRowSchema), total_spent_usd: Type.Number(), total_reserved_usd: Type.Number() },
+    { additionalProperties: false },
+  ),
   errors: [ControlErrorCodes.UnknownAgent],
 });
 
@@ -379,6 +444,7 @@ export const CONTROL_METHODS = Object.freeze([
   PauseAgent,
   ResumeAgent,
   KillAgent,
+  Cost,
   StopFleet,
   Subscribe,
   EventNotification,

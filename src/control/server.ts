@@ -24,6 +24,7 @@ import {
   ListTasks,
   PauseAgent,
   ResumeAgent,
+  Cost,
   Status,
   StopFleet,
   Submit,
@@ -49,7 +50,8 @@ export interface ControlHandlers {
   waitTask(id: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<TaskView>;
   cancelTask(id: string): Promise<TaskView>;
   pause(agent: string): AgentStatus;
-  resume(agent: string): AgentStatus;
+  resume(agent: string, budget?: { budget_usd?: number; add_usd?: number }): AgentStatus;
+  cost(by: 'agent' | 'model' | 'task', agent: string | undefined): ResultOf<typeof Cost>;
   kill(agent: string): Promise<AgentStatus>;
   stop(now: boolean): void;
   /** Calls `listener` for every fleet event until the returned function is called. */
@@ -169,7 +171,13 @@ export class ControlServer {
     }));
     guarded(CancelTask, async (p) => ({ task: await this.handlers.cancelTask(p.id) }));
     guarded(PauseAgent, (p) => ({ agent: this.handlers.pause(p.agent) }));
-    guarded(ResumeAgent, (p) => ({ agent: this.handlers.resume(p.agent) }));
+    guarded(ResumeAgent, (p) => ({
+      agent: this.handlers.resume(p.agent, {
+        ...(p.budget_usd === undefined ? {} : { budget_usd: p.budget_usd }),
+        ...(p.add_usd === undefined ? {} : { add_usd: p.add_usd }),
+      }),
+    }));
+    guarded(Cost, (p) => this.handlers.cost(p.by ?? 'agent', p.agent));
     guarded(KillAgent, async (p) => ({ agent: await this.handlers.kill(p.agent) }));
     guarded(StopFleet, (p) => {
       // Answer first, then stop: the client hears that the request was taken.

@@ -10,7 +10,7 @@
 import { CancelRequest, Exit, Initialize, Ping, Shutdown } from './lifecycle.js';
 import type { MethodType } from './method.js';
 import { CommitRequest, ExecRun, Log, ModelComplete, ModelDelta } from './services.js';
-import { TaskProgress, TaskRun } from './task.js';
+import { TaskDeadline, TaskProgress, TaskRun } from './task.js';
 
 /** All methods, in documentation order. */
 export const PROTOCOL_METHODS: readonly MethodType[] = Object.freeze([
@@ -18,6 +18,7 @@ export const PROTOCOL_METHODS: readonly MethodType[] = Object.freeze([
   Ping,
   TaskRun,
   TaskProgress,
+  TaskDeadline,
   CancelRequest,
   Shutdown,
   Exit,

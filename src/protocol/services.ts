@@ -18,14 +18,91 @@ const TaskId = Type.Optional(
   Type.String({ minLength: 1, description: 'The task this request serves; the supervisor charges it to that task.' }),
 );
 
-export const ChatMessageSchema = Type.Object(
+/** A call of one of the caller's tools, as the model asked for it (protocol 1.1). */
+export const ToolCallSchema = Type.Object(
   {
-    role: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('assistant')]),
+    id: Type.String({ minLength: 1, description: 'The call\'s id; a `role: "tool"` message answers it by this id.' }),
+    name: Type.String({ minLength: 1, description: 'The tool\'s name.' }),
+    arguments: Type.String({ description: 'The arguments, a JSON text as the model wrote it (check it before use).' }),
+  },
+  { additionalProperties: false, title: 'Tool call' },
+);
+export type ToolCall = Static<typeof ToolCallSchema>;
+
+const SystemOrUserMessage = Type.Object(
+  {
+    role: Type.Union([Type.Literal('system'), Type.Literal('user')]),
     content: Type.String(),
   },
-  { additionalProperties: false, title: 'Chat message' },
+  { additionalProperties: false },
 );
+
+const AssistantMessage = Type.Object(
+  {
+    role: Type.Literal('assistant'),
+    content: Type.String({ description: 'What the model said; may be empty when it only called tools.' }),
+    tool_calls: Type.Optional(
+      Type.Array(ToolCallSchema, { minItems: 1, description: 'Protocol 1.1: the tool calls of an earlier reply, sent back as history.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ToolResultMessage = Type.Object(
+  {
+    role: Type.Literal('tool', { description: 'Protocol 1.1: the result of one tool call.' }),
+    tool_call_id: Type.String({ minLength: 1, description: 'The `id` of the tool call this answers.' }),
+    content: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const ChatMessageSchema = Type.Union([SystemOrUserMessage, AssistantMessage, ToolResultMessage], {
+  title: 'Chat message',
+  description: 'A system, user or assistant message; in 1.1 also an assistant message with `tool_calls` and a `role: "tool"` result.',
+});
 export type ChatMessage = Static<typeof ChatMessageSchema>;
+
+/** A function the model may call (protocol 1.1). */
+export const ToolSchema = Type.Object(
+  {
+    type: Type.Literal('function'),
+    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+    description: Type.Optional(Type.String()),
+    parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'A JSON Schema (an object) for the arguments.' }),
+    strict: Type.Optional(Type.Boolean({ description: 'Ask the provider to hold the arguments to the schema exactly.' })),
+  },
+  { additionalProperties: false, title: 'Tool' },
+);
+export type Tool = Static<typeof ToolSchema>;
+
+export const ToolChoiceSchema = Type.Union(
+  [
+    Type.Literal('auto'),
+    Type.Literal('none'),
+    Type.Literal('required'),
+    Type.Object({ type: Type.Literal('function'), name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  ],
+  { title: 'Tool choice', description: 'Protocol 1.1. Default "auto" when `tools` are given.' },
+);
+export type ToolChoice = Static<typeof ToolChoiceSchema>;
+
+export const ResponseFormatSchema = Type.Union(
+  [
+    Type.Object({ type: Type.Literal('text') }, { additionalProperties: false }),
+    Type.Object(
+      {
+        type: Type.Literal('json_schema'),
+        name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+        schema: Type.Record(Type.String(), Type.Unknown(), { description: 'The JSON Schema the reply\'s text must match.' }),
+        strict: Type.Optional(Type.Boolean()),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { title: 'Response format', description: 'Protocol 1.1: plain text (default) or structured output matching a JSON Schema.' },
+);
+export type ResponseFormat = Static<typeof ResponseFormatSchema>;
 
 export const ModelCompleteParamsSchema = Type.Object(
   {
@@ -36,6 +113,9 @@ export const ModelCompleteParamsSchema = Type.Object(
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
     stop: Type.Optional(Type.Array(Type.String(), { maxItems: 4 })),
     stream: Type.Optional(Type.Boolean({ description: 'Send `model/delta` notifications. Default true.' })),
+    tools: Type.Optional(Type.Array(ToolSchema, { maxItems: 128, description: 'Protocol 1.1: functions the model may call.' })),
+    tool_choice: Type.Optional(ToolChoiceSchema),
+    response_format: Type.Optional(ResponseFormatSchema),
     task_id: TaskId,
   },
   { additionalProperties: false, title: 'model/complete params' },
@@ -46,6 +126,12 @@ export const UsageSchema = Type.Object(
   {
     input_tokens: Type.Integer({ minimum: 0 }),
     output_tokens: Type.Integer({ minimum: 0 }),
+    cached_input_tokens: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Protocol 1.1: of `input_tokens`, those read from the provider\'s prompt cache.' }),
+    ),
+    reasoning_tokens: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Protocol 1.1: of `output_tokens`, those spent on hidden reasoning.' }),
+    ),
   },
   { additionalProperties: false, title: 'Usage' },
 );
@@ -54,7 +140,11 @@ export type Usage = Static<typeof UsageSchema>;
 export const ModelCompleteResultSchema = Type.Object(
   {
     text: Type.String({ description: 'The whole reply: the concatenation of every delta\'s `text`.' }),
-    finish_reason: Type.Union([Type.Literal('stop'), Type.Literal('length'), Type.Literal('content_filter')]),
+    finish_reason: Type.Union(
+      [Type.Literal('stop'), Type.Literal('length'), Type.Literal('content_filter'), Type.Literal('tool_calls')],
+      { description: '"tool_calls" (protocol 1.1) when the reply asks for tool calls.' },
+    ),
+    tool_calls: Type.Optional(Type.Array(ToolCallSchema, { description: 'Protocol 1.1: the tools the model wants called.' })),
     model: Type.String({ description: 'The model that answered.' }),
     usage: UsageSchema,
     cost_usd: Type.Number({ minimum: 0, description: 'What the call cost, in US dollars, as charged to the budget.' }),
@@ -88,7 +178,8 @@ export const ModelComplete = defineRequest({
   direction: 'worker-to-supervisor',
   description:
     'A chat completion with the agent\'s model, metered against its budget. With `stream` (the default) the ' +
-    'supervisor sends `model/delta` notifications first; the response carries the whole text, usage and cost.',
+    'supervisor sends `model/delta` notifications first; the response carries the whole text, usage and cost. ' +
+    'A call the agent cannot afford now waits (the agent is paused) until it is resumed with more budget.',
   params: ModelCompleteParamsSchema,
   result: ModelCompleteResultSchema,
   streams: [ModelDelta],

@@ -64,6 +64,26 @@ export const TaskProgress = defineNotification({
   stream: true,
 });
 
+export const TaskDeadlineParamsSchema = Type.Object(
+  {
+    task_id: Type.String({ minLength: 1 }),
+    deadline_ms: Type.Integer({ minimum: 0, description: 'The task\'s new deadline, Unix time in ms.' }),
+    reason: Type.Optional(Type.String({ description: 'Why it moved, for logs.' })),
+  },
+  { additionalProperties: false, title: 'task/deadline params' },
+);
+export type TaskDeadlineParams = Static<typeof TaskDeadlineParamsSchema>;
+
+/** The task's deadline moved (protocol 1.1): e.g. it waited for budget, and waiting does not count. */
+export const TaskDeadline = defineNotification({
+  method: 'task/deadline',
+  direction: 'supervisor-to-worker',
+  description:
+    'Protocol 1.1: the running task `task_id` has a new `deadline_ms` (time it spent waiting for budget does not ' +
+    'count against its wall time). Sent only to workers that negotiated 1.1.',
+  params: TaskDeadlineParamsSchema,
+});
+
 /** Runs one task; the response is the task's result. */
 export const TaskRun = defineRequest({
   method: 'task/run',

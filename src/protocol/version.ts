@@ -12,7 +12,7 @@
  * The protocol version this code speaks, `MAJOR.MINOR`. Peers are compatible when the major numbers are
  * equal; a minor bump only adds optional fields or methods.
  */
-export const PROTOCOL_VERSION = '1.0';
+export const PROTOCOL_VERSION = '1.1';
 
 /** The major part of {@link PROTOCOL_VERSION}. */
 export const PROTOCOL_MAJOR = 1;
@@ -44,6 +44,24 @@ export const KILL_GRACE = Object.freeze({
   /** After SIGTERM: time before SIGKILL. */
   termMs: 3_000,
 });
+
+/** The minor part of {@link PROTOCOL_VERSION}. */
+export const PROTOCOL_MINOR = 1;
+
+/**
+ * What two peers speak after the handshake: the lower of the two minor versions (for a compatible peer).
+ * 1.1 adds tools, structured output and `task/deadline`; a peer that said 1.0 never receives them.
+ *
+ * @example
+ * ```ts
+ * negotiatedMinor('1.0'); // 0
+ * negotiatedMinor('1.7'); // 1
+ * ```
+ */
+export function negotiatedMinor(peerVersion: string): number {
+  const match = /^(\d+)\.(\d+)$/.exec(peerVersion);
+  return match === null ? 0 : Math.min(PROTOCOL_MINOR, Number(match[2]));
+}
 
 /** Whether a peer's `protocol_version` string is compatible with ours. */
 export function isCompatibleVersion(version: string): boolean {

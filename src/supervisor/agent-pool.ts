@@ -14,6 +14,19 @@ import { WorkerHandle, type RunOutcome, type WorkerExit, type WorkerOptions } fr
 
 export type AgentState = AgentStatus['state'];
 
+/** The status fields that come from the ledger, not the pool. */
+export type MoneyField =
+  | 'budget_usd'
+  | 'budget_source'
+  | 'budget_why'
+  | 'spent_usd'
+  | 'reserved_usd'
+  | 'calls'
+  | 'unsettled_calls'
+  | 'waiting_calls'
+  | 'input_tokens'
+  | 'output_tokens';
+
 /**
  * Lines of one worker's stderr, and likewise of its log and progress messages, shown as events per
  * second; the rest are counted or skipped, so a flood stalls nothing.
@@ -352,7 +365,7 @@ export class AgentPool {
     await this.stopWorkers('the fleet is stopping');
   }
 
-  status(counts: { queued: number; running: number; done: number; failed: number; cancelled: number }): AgentStatus {
+  status(counts: { queued: number; running: number; done: number; failed: number; cancelled: number }): Omit<AgentStatus, MoneyField> {
     return {
       name: this.spec.name,
       state: this._state,

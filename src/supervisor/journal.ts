@@ -27,6 +27,11 @@ export interface JournalOptions {
    * with what is readable (see {@link SqliteJournal.recovery}).
    */
   readonly onDamage?: 'refuse' | 'recover';
+  /**
+   * Tables that other parts keep in this journal (the ledger's spend records): created before a damaged
+   * journal's readable rows are copied, so a recovery keeps them too.
+   */
+  readonly extraSchema?: (db: Database.Database) => void;
 }
 
 const FINAL = `('done', 'failed', 'cancelled')`;
@@ -139,6 +144,7 @@ export class SqliteJournal implements TaskStore {
       opened.pragma('journal_mode = WAL');
       opened.pragma('synchronous = FULL');
       migrate(opened);
+      options.extraSchema?.(opened);
       const copied = copyReadable(movedTo, opened);
       const found = lastTaskSeq(opened);
       this.recovery = { ...copied, lostTasks: Math.max(0, this.highWater.read() - found) };
@@ -258,6 +264,14 @@ export class SqliteJournal implements TaskStore {
   private wake(waiters: { resolve: () => void }[]): void {
     for (const w of waiters.slice(0, WAKE_PER_TURN)) w.resolve();
     if (waiters.length > WAKE_PER_TURN) setImmediate(() => this.wake(waiters.slice(WAKE_PER_TURN)));
+  }
+
+  /**
+   * The database and its group transaction, for the ledger, which keeps its tables in this journal so a
+   * reservation and the task it belongs to reach the disk in the same commit.
+   */
+  shared(): { db: Database.Database; write<T>(fn: () => T): T; durable(): Promise<void> } {
+    return { db: this.db, write: (fn) => this.write(fn), durable: () => this.durable() };
   }
 
   durable(): Promise<void> {

@@ -4,16 +4,19 @@
  * this version answer with a clear error instead of pretending.
  */
 import { ErrorCodes } from '../protocol/error-codes.js';
-import { CommitRequest, ExecRun, Log, ModelComplete } from '../protocol/services.js';
+import { CommitRequest, ExecRun, Log, ModelComplete, ModelDelta } from '../protocol/services.js';
 import type { Connection } from '../rpc/connection.js';
 import { RpcError } from '../rpc/errors.js';
 import type { AgentSpec } from '../spec/types.js';
 import { matchExecRule } from './exec-allow-list.js';
 import { foreignTask, refuseTaskClaim } from './task-claim.js';
+import type { ModelMeter } from './model-meter.js';
 import type { WorkerHandle } from './worker.js';
 
 export interface ServiceHooks {
   log(worker: WorkerHandle, level: string, message: string, taskId: string | undefined): void;
+  /** Meters and sends model calls (the gateway and the ledger). */
+  readonly meter: ModelMeter;
 }
 
 export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection: Connection, worker: WorkerHandle) => void {
@@ -25,7 +28,7 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
       connection.reportViolation(ErrorCodes.InvalidParams, `${method}: ${issue}`);
       throw refuseTaskClaim(method, issue);
     };
-    connection.onRequest(ModelComplete, (params) => {
+    connection.onRequest(ModelComplete, (params, request) => {
       checkClaim(ModelComplete.method, params.task_id);
       worker.turns += 1;
       if (worker.turns > agent.limits.max_turns) {
@@ -34,7 +37,23 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
           `Task ${worker.currentTaskId ?? '?'} has used its ${agent.limits.max_turns} model turns (limits.max_turns)`,
         );
       }
-      throw new RpcError(ErrorCodes.ModelError, 'Model calls are not available in this version of codex fleet');
+      const stream = params.stream ?? true;
+      return hooks.meter.call(
+        {
+          agent,
+          taskId: worker.currentTaskId ?? params.task_id ?? null,
+          minor: worker.minor,
+          holdClock: () => worker.holdClock(),
+          releaseClock: () => worker.releaseClock(),
+        },
+        params,
+        {
+          signal: request.signal,
+          onDelta: (index, text) => {
+            if (stream) request.stream(ModelDelta, { index, text }).catch(() => undefined);
+          },
+        },
+      );
     });
     connection.onRequest(ExecRun, (params) => {
       checkClaim(ExecRun.method, params.task_id);

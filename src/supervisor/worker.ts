@@ -15,8 +15,8 @@ import { getPriority, setPriority } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { ErrorCodes } from '../protocol/error-codes.js';
 import { Exit, Initialize, Shutdown } from '../protocol/lifecycle.js';
-import { KILL_GRACE, PROTOCOL_VERSION, MAX_LINE_BYTES } from '../protocol/version.js';
-import { TaskRun, TaskProgress, type TaskProgressParams, type TaskResult } from '../protocol/task.js';
+import { KILL_GRACE, PROTOCOL_VERSION, MAX_LINE_BYTES, negotiatedMinor } from '../protocol/version.js';
+import { TaskDeadline, TaskRun, TaskProgress, type TaskProgressParams, type TaskResult } from '../protocol/task.js';
 import type { Task } from '../protocol/task.js';
 import { Connection } from '../rpc/connection.js';
 import { ConnectionClosedError, RequestCancelledError, RpcError } from '../rpc/errors.js';
@@ -115,6 +115,10 @@ export class WorkerHandle {
   private current: { task: Task; abort: AbortController } | undefined;
   /** Model calls made by the current task. */
   turns = 0;
+  /** The protocol minor version the worker answered `initialize` with (0 until then): 1.1 fields only for 1+. */
+  minor = 0;
+  /** The running task's wall-time clock (stopped while it waits for budget). */
+  private wallClock: { deadline: number; timer: NodeJS.Timeout | undefined; holds: number; heldAt: number; fire: () => void } | undefined;
 
   constructor(readonly options: WorkerOptions) {}
 
@@ -172,7 +176,7 @@ export class WorkerHandle {
     this.options.serve(connection, this);
     await connection.start();
     try {
-      await connection.request(
+      const answer = await connection.request(
         Initialize,
         {
           protocol_version: PROTOCOL_VERSION,
@@ -199,6 +203,7 @@ export class WorkerHandle {
         },
         { timeoutMs: INITIALIZE_TIMEOUT_MS },
       );
+      this.minor = negotiatedMinor(answer.protocol_version);
     } catch (error) {
       // The worker's own words (e.g. "Plugin failed: …") are the reason, not the SIGKILL that follows.
       // A worker that died by itself reports its own exit; one that answered with an error or never
@@ -230,11 +235,13 @@ export class WorkerHandle {
     this.turns = 0;
     this.setState('busy');
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const fire = (): void => {
       timedOut = true;
       abort.abort(new Error(`wall time of ${timeoutMs / 1000}s exceeded`));
-    }, timeoutMs);
+    };
+    const timer = setTimeout(fire, timeoutMs);
     timer.unref();
+    this.wallClock = { deadline: task.deadline_ms ?? Date.now() + timeoutMs, timer, holds: 0, heldAt: 0, fire };
     try {
       const result = await this.connection.request(
         TaskRun,
@@ -256,7 +263,8 @@ export class WorkerHandle {
       }
       return { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
     } finally {
-      clearTimeout(timer);
+      clearTimeout(this.wallClock?.timer);
+      this.wallClock = undefined;
       this.current = undefined;
       // A cancelled or timed-out task may still be running in the worker (a plugin can ignore the
       // cancel): such a worker is never handed another task; it stays busy until it is stopped.
@@ -269,6 +277,35 @@ export class WorkerHandle {
     const issue = foreignTask(this.current?.task.id, p.task_id);
     if (issue === undefined) this.options.onProgress(this, p.task_id, p.message, p.fraction);
     else this.connection?.reportViolation(ErrorCodes.InvalidParams, `task/progress: ${issue}; dropped`);
+  }
+
+/** Stops the running task's wall-time clock (it waits for budget; waiting does not count). Nests. */
+  holdClock(): void {
+    const clock = this.wallClock;
+    if (!clock || clock.holds++ > 0) return;
+    clearTimeout(clock.timer);
+    clock.timer = undefined;
+    clock.heldAt = Date.now();
+  }
+
+  /** Runs the clock again, its deadline moved by the time held; a 1.1 worker is told the new deadline. */
+  releaseClock(): void {
+    const clock = this.wallClock;
+    if (!clock || clock.holds === 0 || --clock.holds > 0) return;
+    clock.deadline += Date.now() - clock.heldAt;
+    clock.timer = setTimeout(clock.fire, Math.max(0, clock.deadline - Date.now()));
+    clock.timer.unref();
+    const taskId = this.current?.task.id;
+    if (this.minor >= 1 && taskId !== undefined && this.connection && !this.connection.closed) {
+      this.connection
+        .notify(TaskDeadline, { task_id: taskId, deadline_ms: clock.deadline, reason: 'the task waited for budget; waiting does not count' })
+        .catch(() => undefined);
+    }
+  }
+
+  /** The running task's deadline (Unix ms) as it stands, moved by waits for budget. */
+  get deadlineMs(): number | undefined {
+    return this.wallClock?.deadline;
   }
 
   /** Cancels the running task (sends `$/cancelRequest`); the run resolves as lost with `reason`. */

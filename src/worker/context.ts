@@ -10,6 +10,7 @@
  * ```
  */
 import type { InitializeParams } from '../protocol/lifecycle.js';
+import { negotiatedMinor } from '../protocol/version.js';
 import type { ModelCompleteParams, ModelDeltaParams } from '../protocol/services.js';
 import { CommitRequest, ExecRun, Log, ModelComplete } from '../protocol/services.js';
 import { TaskProgress, type Task } from '../protocol/task.js';
@@ -54,8 +55,15 @@ export class TaskCancellation {
   }
 }
 
+/** Whether a model request uses anything protocol 1.0 does not have. */
+function usesProtocol11(params: ModelCompleteParams): boolean {
+  if (params.tools !== undefined || params.tool_choice !== undefined || params.response_format !== undefined) return true;
+  return params.messages.some((m) => m.role === 'tool' || ('tool_calls' in m && m.tool_calls !== undefined));
+}
+
 class ModelClient {
   constructor(
+    private readonly minor: number,
     private readonly conn: Connection,
     private readonly taskId: string | undefined,
     private readonly cancellation: TaskCancellation | undefined,
@@ -68,10 +76,19 @@ class ModelClient {
       max_tokens: request.max_tokens,
       temperature: request.temperature,
       stop: request.stop === undefined ? undefined : [...request.stop],
-      stream: true,
+      stream: request.stream ?? true,
+      tools: request.tools === undefined ? undefined : [...request.tools],
+      tool_choice: request.tool_choice,
+      response_format: request.response_format,
       task_id: this.taskId,
     }) as ModelCompleteParams;
     const stream = new DeltaStream();
+    if (this.minor < 1 && usesProtocol11(params)) {
+      stream.settle(Promise.reject(new Error(
+        'tools, tool_choice, response_format and tool messages need protocol 1.1; this supervisor speaks 1.0',
+      )));
+      return stream;
+    }
     const signal = options.signal ?? this.cancellation?.signal;
     const result = this.conn.request(ModelComplete, params, {
       ...(signal === undefined ? {} : { signal }),
@@ -109,7 +126,7 @@ export class WorkerContextImpl implements WorkerContext {
     return this.init.protocol_version;
   }
   get model(): WorkerContext['model'] {
-    return (this.#model ??= new ModelClient(this.conn, this.taskId, this.cancellation));
+    return (this.#model ??= new ModelClient(negotiatedMinor(this.init.protocol_version), this.conn, this.taskId, this.cancellation));
   }
 
   exec(argv: readonly string[], options: ExecOptions = {}): ReturnType<WorkerContext['exec']> {
@@ -138,6 +155,8 @@ export class WorkerContextImpl implements WorkerContext {
 
 export class TaskContextImpl extends WorkerContextImpl implements TaskContext {
   summary: string | undefined;
+  /** Moved by `task/deadline`. */
+  deadlineMs: number | undefined;
 
   constructor(
     conn: Connection,
@@ -147,6 +166,7 @@ export class TaskContextImpl extends WorkerContextImpl implements TaskContext {
     private readonly state: TaskCancellation,
   ) {
     super(conn, init, task.id, state);
+    this.deadlineMs = task.deadline_ms;
   }
 
   get signal(): AbortSignal {

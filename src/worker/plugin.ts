@@ -28,20 +28,54 @@ import type {
   CommitRequestResult,
   ExecRunResult,
   ModelCompleteResult,
+  ResponseFormat,
   Task,
+  Tool,
+  ToolCall,
+  ToolChoice,
   Usage,
   WorkerLimits,
 } from '../protocol/index.js';
 
-export type { AgentInfo, ChatMessage, CommitRequestResult, ExecRunResult, ModelCompleteResult, Task, Usage, WorkerLimits };
+export type {
+  AgentInfo,
+  ChatMessage,
+  CommitRequestResult,
+  ExecRunResult,
+  ModelCompleteResult,
+  ResponseFormat,
+  Task,
+  Tool,
+  ToolCall,
+  ToolChoice,
+  Usage,
+  WorkerLimits,
+};
 
 /**
- * A model request. Give `messages`, or `prompt` as a shorthand for one user message.
+ * A model request. Give `messages`, or `prompt` as a shorthand for one user message. `tools`,
+ * `tool_choice` and `response_format` need a supervisor that speaks protocol 1.1.
  *
  * @example
  * ```ts
  * const a: CompletionRequest = { prompt: 'Fix the failing test', max_tokens: 512 };
  * const b: CompletionRequest = { messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hi' }] };
+ * const c: CompletionRequest = {
+ *   prompt: 'What is the weather in Oslo?',
+ *   tools: [{ type: 'function', name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
+ * };
+ * // After a reply with finish_reason "tool_calls", send the calls back with their results:
+ * const d: CompletionRequest = {
+ *   messages: [
+ *     { role: 'user', content: 'What is the weather in Oslo?' },
+ *     { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'weather', arguments: '{"city":"Oslo"}' }] },
+ *     { role: 'tool', tool_call_id: 'call_1', content: '{"celsius":4}' },
+ *   ],
+ * };
+ * const e: CompletionRequest = {
+ *   prompt: 'Name a prime',
+ *   response_format: { type: 'json_schema', name: 'prime', schema: { type: 'object', properties: { n: { type: 'integer' } } } },
+ * };
  * ```
  */
 export type CompletionRequest = (
@@ -52,6 +86,14 @@ export type CompletionRequest = (
   readonly max_tokens?: number;
   readonly temperature?: number;
   readonly stop?: readonly string[];
+  /** Default true: deltas arrive as the model writes. False: no deltas, the whole reply at once. */
+  readonly stream?: boolean;
+  /** Functions the model may call; its reply then may carry `tool_calls` (finish_reason "tool_calls"). */
+  readonly tools?: readonly Tool[];
+  /** Whether and which tool the model must call. Default "auto". */
+  readonly tool_choice?: ToolChoice;
+  /** Structured output: the reply's text is JSON matching this schema. */
+  readonly response_format?: ResponseFormat;
 };
 
 /**
@@ -81,7 +123,10 @@ export interface CompletionDelta {
  * ```
  */
 export interface CompletionStream extends AsyncIterable<CompletionDelta> {
-  /** The final response: full text, `usage { input_tokens, output_tokens }`, `cost_usd`. */
+  /**
+   * The final response: full text, `finish_reason`, `tool_calls` (when the model asked for tools), `usage
+   * { input_tokens, output_tokens, cached_input_tokens?, reasoning_tokens? }`, `cost_usd`.
+   */
   readonly result: Promise<ModelCompleteResult>;
   /** Shorthand for `(await result).text`. */
   text(): Promise<string>;
@@ -139,8 +184,10 @@ export interface WorkerContext {
   /** The agent's model, reached through the supervisor (metered against `cost_budget`). */
   readonly model: {
     /**
-     * Streams a completion. Fails with an `RpcError` whose `code` is `BudgetExceeded` (-32020),
-     * `ModelError` (-32021) or `TurnLimitExceeded` (-32022) when the supervisor refuses or the provider fails.
+     * Streams a completion. A call the agent cannot afford right now waits (the agent is paused) until
+     * it is resumed with more budget. Fails with an `RpcError` whose `code` is `BudgetExceeded` (-32020,
+     * a call that can never fit the budget), `ModelError` (-32021) or `TurnLimitExceeded` (-32022) when
+     * the supervisor refuses or the provider fails.
      *
      * @example
      * ```ts
@@ -195,6 +242,11 @@ export interface WorkerContext {
  */
 export interface TaskContext extends WorkerContext {
   readonly task: Task;
+  /**
+   * The task's deadline (Unix ms) as it stands now: it starts as `task.deadline_ms` and moves later when
+   * the supervisor extends it (time spent waiting for budget does not count).
+   */
+  readonly deadlineMs: number | undefined;
   /** Aborted when the supervisor cancels the task or shuts the worker down. Pass it on; stop soon after. */
   readonly signal: AbortSignal;
   /** Reports progress (tied to this task's `task/run` request). `fraction` is 0..1. */

@@ -15,7 +15,7 @@
 import { basename } from 'node:path';
 import { ErrorCodes } from '../protocol/error-codes.js';
 import { Exit, Initialize, Ping, Shutdown, type InitializeParams, type InitializeResult } from '../protocol/lifecycle.js';
-import { TaskRun, type TaskResult } from '../protocol/task.js';
+import { TaskDeadline, TaskRun, type TaskResult } from '../protocol/task.js';
 import { KILL_GRACE, PROTOCOL_VERSION, isCompatibleVersion } from '../protocol/version.js';
 import { Connection, type RequestContext } from '../rpc/connection.js';
 import { RpcError } from '../rpc/errors.js';
@@ -47,6 +47,7 @@ export interface RunningWorker {
 }
 
 interface RunningTask {
+  readonly ctx: TaskContextImpl;
   readonly cancellation: TaskCancellation;
   readonly work: Promise<unknown>;
 }
@@ -148,7 +149,7 @@ export function startWorker(options: RunnerOptions): RunningWorker {
     } catch (err) {
       work = Promise.reject(err as Error);
     }
-    running.set(request.id, { cancellation, work });
+    running.set(request.id, { ctx, cancellation, work });
     try {
       const output = await work;
       return ctx.summary === undefined ? { output: output ?? null } : { output: output ?? null, summary: ctx.summary };
@@ -170,6 +171,10 @@ export function startWorker(options: RunnerOptions): RunningWorker {
   });
 
   conn.onNotification(Exit, () => exit(state === 'shut-down' ? 0 : 1));
+
+  conn.onNotification(TaskDeadline, (params) => {
+    for (const t of running.values()) if (t.ctx.task.id === params.task_id) t.ctx.deadlineMs = params.deadline_ms;
+  });
 
   conn.on('close', () => {
     if (state === 'exited') return;

@@ -75,7 +75,7 @@ describe('a fleet driven from the command line', () => {
     expect(result.stdout).toBe('{\n  "text": "hi"\n}\n');
 
     const paused = await fleet(['pause', 'echo-bot']);
-    expect(paused.stdout).toMatch(/^echo-bot +paused +workers 2\/2 {2}0 queued, 0 running, 1 done, 0 failed\n {17}paused by the user\n$/);
+    expect(paused.stdout).toMatch(/^echo-bot +paused +workers 2\/2 {2}0 queued, 0 running, 1 done, 0 failed  spent \$0.00 of \$[0-9.]+, 0 calls\n {17}paused by the user\n$/);
     const queued = await fleet(['submit', 'echo-bot', '--input', '"later"']);
     const second = queued.stdout.trim();
     expect((await fleet(['result', second])).stdout).toBe(`task ${second} is queued\n`);

@@ -33,7 +33,7 @@ describe('codex fleet conformance', () => {
   it('passes against codex fleet worker --plugin <test plugin>', async () => {
     const r = await run(['conformance', '--', ...fleetWorker]);
     expect(r.stdout).not.toContain('FAIL');
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('21 checks: 21 passed, 0 failed');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('22 checks: 22 passed, 0 failed');
     expect(r.code).toBe(0);
   });
 
@@ -48,7 +48,7 @@ describe('codex fleet conformance', () => {
   it('passes against the Python example worker', async () => {
     const r = await run(['conformance', '--', 'python3', 'examples/python-worker/worker.py']);
     expect(r.stdout).not.toContain('FAIL');
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('21 checks: 21 passed, 0 failed');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('22 checks: 22 passed, 0 failed');
     expect(r.code).toBe(0);
   });
 
@@ -60,7 +60,7 @@ describe('codex fleet conformance', () => {
     expect(r.stdout).toContain('FAIL  bad JSON is answered with -32700 and id null: no error response within 1500 ms');
     expect(r.stdout).toMatch(/FAIL {2}an unknown method is answered with -32601: expected -32601, got .*-32603/);
     expect(r.stdout).toContain(`FAIL  cancels a running task on $/cancelRequest with -32001: no response after $/cancelRequest within ${KILL_GRACE.cancelMs} ms`);
-    expect(r.stdout).toMatch(/\n21 checks: \d+ passed, [1-9]\d* failed\n$/);
+    expect(r.stdout).toMatch(/\n22 checks: \d+ passed, [1-9]\d* failed\n$/);
   });
 
   it('reports a worker that cannot be started', async () => {
@@ -76,7 +76,7 @@ describe('codex fleet conformance', () => {
     const r = await run(['conformance', '--agent', agent, '--agents-dir', dir]);
     expect(r.stdout).toMatch(new RegExp(`^running ${agent}'s worker under its sandbox \\(workspace /`));
     expect(r.stdout).not.toContain('FAIL');
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('21 checks: 21 passed, 0 failed');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('22 checks: 22 passed, 0 failed');
     expect(r.code).toBe(0);
   });
 

@@ -26,9 +26,26 @@ describe('docs/protocol/*.schema.json', () => {
       'model.delta.schema.json',
       'ping.schema.json',
       'shutdown.schema.json',
+      'task.deadline.schema.json',
       'task.progress.schema.json',
       'task.run.schema.json',
     ]);
+  });
+
+  it('takes the 1.1 shapes of model/complete: tools, tool calls, tool results, structured output', () => {
+    const params = {
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: '', tool_calls: [{ id: 'c1', name: 'weather', arguments: '{}' }] },
+        { role: 'tool', tool_call_id: 'c1', content: '4 degrees' },
+      ],
+      tools: [{ type: 'function', name: 'weather', parameters: { type: 'object' } }],
+      tool_choice: { type: 'function', name: 'weather' },
+      response_format: { type: 'json_schema', name: 'w', schema: { type: 'object' } },
+    };
+    expect(check('model.complete.schema.json', { jsonrpc: '2.0', id: 1, method: 'model/complete', params })).toBe(true);
+    const noId = { ...params, messages: [{ role: 'tool', content: 'lost' }] };
+    expect(check('model.complete.schema.json', { jsonrpc: '2.0', id: 1, method: 'model/complete', params: noId })).toBe(false);
   });
 
   it('accepts valid messages and refuses invalid ones', () => {

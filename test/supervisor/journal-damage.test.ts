@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JournalDamagedError, JournalLossError } from '../../src/supervisor/journal-damage.js';
 import { SqliteJournal } from '../../src/supervisor/journal.js';
+import { createLedgerTables, SqliteLedger } from '../../src/ledger/sqlite-ledger.js';
 import { StatePaths } from '../../src/supervisor/state-dir.js';
 import { codexBin, repoRoot } from '../helpers/cli.js';
 
@@ -102,6 +103,27 @@ describe('a journal whose file is garbled', () => {
     const reopened = new SqliteJournal(path);
     expect(reopened.list({ limit: 10_000 })).toHaveLength(recovery.copied['tasks']! + 1);
     reopened.close();
+  });
+});
+
+describe('a recovered journal', () => {
+  it('keeps every readable spend record of the ledger, whose tables live in the same file', async () => {
+    const path = join(dir, 'journal.db');
+    const journal = await journalWithTasks(path, 400);
+    const ledger = new SqliteLedger(journal.shared());
+    const reserved = ledger.reserve({ agent: 'a', task_id: null, model: 'm', amount: 5000, limit: { agent: 1_000_000 } });
+    if (!reserved.ok) throw new Error('the reservation should fit');
+    ledger.post(reserved.id, 1234, { input_tokens: 10, cached_input_tokens: 0, output_tokens: 5, reasoning_tokens: 0 });
+    await ledger.durable();
+    journal.close();
+    const pages = statSync(path).size / 4096;
+    garble(path, Math.floor(pages / 2) * 4096 + 100, 3000); // a page of tasks, not of the ledger
+
+    const recovered = new SqliteJournal(path, { onDamage: 'recover', extraSchema: createLedgerTables });
+    expect(recovered.recovery!.copied['ledger_entries']).toBe(1);
+    const again = new SqliteLedger(recovered.shared());
+    expect(again.balance('a')).toMatchObject({ spent: 1234, reserved: 0, calls: 1, input_tokens: 10, output_tokens: 5 });
+    recovered.close();
   });
 });
 

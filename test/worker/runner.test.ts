@@ -192,7 +192,7 @@ describe('worker runner', () => {
     });
     const old = await failure(sup.request(Initialize, { ...init, protocol_version: '2.0' }));
     expect(old.code).toBe(ErrorCodes.UnsupportedProtocolVersion);
-    expect(old.data).toEqual({ supported: ['1.0'] });
+    expect(old.data).toEqual({ supported: ['1.1'] });
     const broken = await failure(sup.request(Initialize, init));
     expect(broken.code).toBe(ErrorCodes.PluginFailed);
     expect(broken.message).toBe('Plugin failed: no config');

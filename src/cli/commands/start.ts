@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadAgentSpecs } from '../../spec/load.js';
 import type { FleetEvent } from '../../supervisor/events.js';
+import { SupervisorLockedError } from '../../supervisor/lock.js';
 import { Supervisor } from '../../utils/agent/supervisor.js';
 import { LiveFleet } from '../../tui/live-fleet.js';
 import { showOverlay, type OverlayHandle } from '../../tui/run.js';
@@ -15,6 +16,7 @@ import { packageVersion } from '../version.js';
 interface StartOptions extends StateDirOption {
   json?: boolean;
   tui?: boolean;
+  config?: string;
   unsafeNoSandbox?: boolean;
   keepDays?: string;
   keepTasks?: string;
@@ -28,6 +30,7 @@ export function registerStartCommand(fleet: Command): void {
     .argument('[paths...]', 'spec files or directories', ['agents'])
     .option('--json', 'print one JSON event per line')
     .option('--no-tui', 'print one plain line per event instead of the live overlay')
+    .option('--config <file>', 'the fleet config file (default: ./codex-fleet.yaml if it exists)')
     .option('--unsafe-no-sandbox', 'run workers WITHOUT the kernel sandbox (never do this with untrusted plugins)')
     .option('--keep-days <days>', 'retention: delete finished tasks older than this many days (default 30)')
     .option('--keep-tasks <n>', 'retention: keep at most this many finished tasks, the newest (default 10000)')
@@ -56,16 +59,26 @@ export function registerStartCommand(fleet: Command): void {
     // The overlay hears the start-up's events too: they go to its store until it attaches.
     const live = mode === 'tui' ? new LiveFleet() : undefined;
     const onEvent = live ? (event: FleetEvent) => live.push(event) : eventPrinter(mode === 'json' ? 'json' : 'plain');
-    const supervisor = await Supervisor.start({
-      agents: loaded.agents,
-      stateDir: statePaths(options).dir,
-      projectDir: process.cwd(),
-      version: packageVersion(),
-      ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
-      ...(options.recoverJournal ? { recoverJournal: true } : {}),
-      retention: { ...(keepDays === undefined ? {} : { keepDays }), ...(keepTasks === undefined ? {} : { keepTasks }) },
-      onEvent,
-    });
+    // The price catalog is large: loaded only when a fleet starts.
+    const { loadModelSettings } = await import('../model-settings.js');
+    const models = await loadModelSettings(loaded.agents, options.config);
+    let supervisor: Supervisor;
+    try {
+      supervisor = await Supervisor.start({
+        agents: loaded.agents,
+        stateDir: statePaths(options).dir,
+        projectDir: process.cwd(),
+        version: packageVersion(),
+        ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
+        ...(options.recoverJournal ? { recoverJournal: true } : {}),
+        retention: { ...(keepDays === undefined ? {} : { keepDays }), ...(keepTasks === undefined ? {} : { keepTasks }) },
+        onEvent,
+        models,
+      });
+    } catch (error) {
+      if (error instanceof SupervisorLockedError) throw new CliError(error.message);
+      throw error;
+    }
     let signals = 0;
     const stop = (now: boolean): void => {
       signals += 1;

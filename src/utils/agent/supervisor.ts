@@ -33,7 +33,7 @@ import { checkPolicy, probeKernel, refusalMessage, type KernelReport } from '../
 import { buildSandboxedSpawn } from '../../sandbox/launcher.js';
 import { compilePolicy } from '../../sandbox/policy.js';
 import type { AgentSpec } from '../../spec/types.js';
-import { AgentPool, clip, STDERR_LINES_PER_SECOND } from '../../supervisor/agent-pool.js';
+import { AgentPool, clip, STDERR_LINES_PER_SECOND, type MoneyField } from '../../supervisor/agent-pool.js';
 import { LineRateLimit } from '../../supervisor/rate-limit.js';
 import { FleetEvents, type FleetEvent } from '../../supervisor/events.js';
 import { SqliteJournal } from '../../supervisor/journal.js';
@@ -45,6 +45,16 @@ import { DEFAULT_TASK_KIND, FINAL_STATES, type TaskRecord, type TaskStore } from
 import { serveWorker } from '../../supervisor/services.js';
 import { workerArgv } from '../../supervisor/worker-program.js';
 import { closest } from '../../spec/suggest.js';
+import type { Cost } from '../../control/methods.js';
+import { OpenAiGateway } from '../../gateway/openai-gateway.js';
+import type { ModelGateway, Provider } from '../../gateway/types.js';
+import { budgetInForce } from '../../ledger/budget.js';
+import type { BudgetLimit, Ledger } from '../../ledger/ledger.js';
+import { formatMicroUsd as formatUsd, microToUsd as picoToUsd, usdToMicro as usdToPico } from '../../pricing/money.js';
+import { createLedgerTables, SqliteLedger } from '../../ledger/sqlite-ledger.js';
+import { ModelMeter, type MeterDeps, type ModelPricing } from '../../supervisor/model-meter.js';
+import { runNotify } from '../../supervisor/notify.js';
+import { builtInProvider } from '../../fleet-config/providers.js';
 
 export interface SupervisorOptions {
   readonly agents: readonly AgentSpec[];
@@ -66,6 +76,29 @@ export interface SupervisorOptions {
    * stops the start with a message saying so.
    */
   readonly recoverJournal?: boolean;
+  /** How model calls are sent and priced (from codex-fleet.yaml and the price catalog). */
+  readonly models?: ModelSettings;
+}
+
+/** Model providers, prices and fleet-wide money settings. */
+export interface ModelSettings {
+  /** The provider an agent's calls go to. Default: OpenAI's Responses API, `OPENAI_BASE_URL` / `OPENAI_API_KEY`. */
+  provider?(agent: AgentSpec): Provider;
+  /** Prices of a model; throws for a model without a known price. */
+  pricing(model: string): ModelPricing;
+  /** The fleet-wide budget, US dollars. */
+  readonly budgetUsd?: number;
+  /** Run with the pause message as its last argument when an agent is paused for budget (e.g. notify-send). */
+  readonly notify?: readonly string[];
+  /** Default: the `openai` SDK. */
+  readonly gateway?: ModelGateway;
+}
+
+/** The default provider: OpenAI itself, or whatever OPENAI_BASE_URL points at (as codex-fleet.yaml's default). */
+export function defaultProvider(env: NodeJS.ProcessEnv = process.env): Provider {
+  const builtIn = builtInProvider(env);
+  const key = builtIn.api_key_env === undefined ? undefined : env[builtIn.api_key_env];
+  return { name: builtIn.name, api: builtIn.api, baseURL: builtIn.base_url, ...(key ? { apiKey: key } : {}) };
 }
 
 export class Supervisor implements ControlHandlers {
@@ -81,6 +114,8 @@ export class Supervisor implements ControlHandlers {
   private readonly logLimits = new WeakMap<object, LineRateLimit>();
   private readonly waiters = new Map<string, Set<(task: TaskRecord) => void>>();
   private store!: TaskStore;
+  private ledger!: Ledger;
+  private meter!: ModelMeter;
   private lock!: SupervisorLock;
   private control!: ControlServer;
   private stopping: Promise<void> | undefined;
@@ -125,6 +160,7 @@ export class Supervisor implements ControlHandlers {
       const journal = new SqliteJournal(this.paths.journal, {
         highWaterPath: this.paths.highWater,
         onDamage: this.options.recoverJournal ? 'recover' : 'refuse',
+        extraSchema: createLedgerTables,
       });
       this.store = journal;
       if (journal.recovery) {
@@ -141,6 +177,18 @@ export class Supervisor implements ControlHandlers {
           data: { moved_to: r.movedTo, copied: r.copied, unreadable: r.unreadable, lost_tasks: r.lostTasks },
         });
       }
+      this.ledger = new SqliteLedger(journal.shared());
+      for (const entry of this.ledger.recover()) {
+        this.events.emit({
+          type: 'ledger.unsettled',
+          agent: entry.agent,
+          ...(entry.task_id ? { task: entry.task_id } : {}),
+          message: `a model call of ${entry.agent} was in flight when the last supervisor stopped: its whole reservation of ${formatUsd(entry.charged)} stays charged (unsettled)`,
+          data: { entry: entry.id, charged_usd: picoToUsd(entry.charged) },
+        });
+      }
+      await this.ledger.durable();
+      this.meter = new ModelMeter(this.meterDeps());
       const retries = new Map(this.options.agents.map((a) => [a.name, a.limits.retries]));
       const recovered = this.store.recover((task) => task.attempts <= (retries.get(task.agent) ?? 0));
       for (const task of recovered.requeued) {
@@ -198,6 +246,67 @@ export class Supervisor implements ControlHandlers {
     }
   }
 
+  private meterDeps(): MeterDeps {
+    const models = this.options.models;
+    return {
+      ledger: this.ledger,
+      gateway: models?.gateway ?? new OpenAiGateway(),
+      pricing: (model) => {
+        if (!models) throw new Error(`No price for model "${model}": no price catalog was configured`);
+        return models.pricing(model);
+      },
+      provider: (agent) => models?.provider?.(agent) ?? defaultProvider(),
+      limit: (agent) => this.limit(agent),
+      onShort: (agent, shortfall) => {
+        const budget = this.budget(agent);
+        const b = this.ledger.balance(agent.name);
+        let why: string;
+        if ('over' in shortfall) {
+          why = `the provider reported more usage than reserved, and ${agent.name} has now spent ${formatUsd(b.spent)} of its ${formatUsd(budget.budget)} budget`;
+        } else if (shortfall.scope === 'fleet') {
+          why = `the fleet's budget of ${formatUsd(shortfall.budget)} cannot cover ${agent.name}'s next call (worst case ${formatUsd(shortfall.needed)}; the fleet has spent ${formatUsd(shortfall.spent)}, ${formatUsd(shortfall.reserved)} is reserved)`;
+        } else {
+          why = `${agent.name}'s next call (worst case ${formatUsd(shortfall.needed)}) does not fit its budget of ${formatUsd(shortfall.budget)}: spent ${formatUsd(shortfall.spent)}, reserved ${formatUsd(shortfall.reserved)}`;
+        }
+        const suggested = Math.max(usdToPico(1), budget.budget);
+        const reason = `budget: ${why}. Continue with "codex fleet resume ${agent.name} --budget ${(picoToUsd(budget.budget + suggested)).toFixed(2)}" or "--add ${picoToUsd(suggested).toFixed(2)}"`;
+        this.budgetPause(agent.name, reason, {
+          spent_usd: picoToUsd(b.spent),
+          reserved_usd: picoToUsd(b.reserved),
+          budget_usd: picoToUsd(budget.budget),
+          needed_usd: 'needed' in shortfall ? picoToUsd(shortfall.needed) : null,
+          scope: 'scope' in shortfall ? shortfall.scope : 'agent',
+        });
+      },
+    };
+  }
+
+  /** Pauses an agent that cannot afford its next call; said once per pause. */
+  private budgetPause(agent: string, reason: string, data: Record<string, unknown>): void {
+    const pool = this.pools.get(agent);
+    if (pool && this.stopping) void pool.stopNow(); // a drain would wait for this call forever
+    if (!pool || pool.state === 'paused') return;
+    this.store.setPaused(agent, true, reason);
+    pool.pause(reason);
+    this.events.emit({ type: 'agent.budget', agent, message: `paused: ${reason}`, data });
+    if (this.options.models?.notify?.length) {
+      runNotify(this.options.models.notify, `codex fleet: ${agent} paused: ${reason}`, (error) =>
+        this.events.emit({ type: 'log', agent, message: `the notify command failed: ${error}` }),
+      );
+    }
+  }
+
+  private budget(agent: AgentSpec): ReturnType<typeof budgetInForce> {
+    const inForce = budgetInForce(usdToPico(agent.cost_budget), this.ledger.budgetOverride(agent.name));
+    if (inForce.staleOverride) this.ledger.clearBudgetOverride(agent.name);
+    return inForce;
+  }
+
+  private limit(agent: AgentSpec): BudgetLimit {
+    const fleet = this.options.models?.budgetUsd;
+    return { agent: this.budget(agent).budget, ...(fleet === undefined ? {} : { fleet: usdToPico(fleet) }) };
+  }
+
   private async probe(): Promise<KernelReport> {
     return probeKernel(this.options.landlockAbiOverride === undefined ? {} : { landlockAbiOverride: this.options.landlockAbiOverride });
   }
@@ -214,6 +323,7 @@ export class Supervisor implements ControlHandlers {
 
   private createPool(spec: AgentSpec): AgentPool {
     const serve = serveWorker(spec, {
+      meter: this.meter,
       log: (worker, level, message, taskId) => {
         let limit = this.logLimits.get(worker);
         if (!limit) this.logLimits.set(worker, (limit = new LineRateLimit(STDERR_LINES_PER_SECOND)));
@@ -288,8 +398,56 @@ export class Supervisor implements ControlHandlers {
       project: this.options.projectDir,
       started_at: this.startedAt,
       sandbox: this.options.unsafeNoSandbox ? 'disabled' : 'enforced',
-      agents: [...this.pools.values()].map((pool) => pool.status(counts.get(pool.spec.name) ?? zero)),
+      agents: [...this.pools.values()].map((pool) => this.withMoney(pool, pool.status(counts.get(pool.spec.name) ?? zero))),
+      totals: (() => {
+        const f = this.ledger.fleetBalance();
+        const budget = this.options.models?.budgetUsd;
+        return {
+          spent_usd: picoToUsd(f.spent),
+          reserved_usd: picoToUsd(f.reserved),
+          budget_usd: budget ?? null,
+          calls: f.calls,
+          input_tokens: f.input_tokens,
+          output_tokens: f.output_tokens,
+        };
+      })(),
     };
+  }
+
+  /** The agent's money, from the ledger. */
+  private withMoney(pool: AgentPool, status: Omit<AgentStatus, MoneyField>): AgentStatus {
+    const b = this.ledger.balance(pool.spec.name);
+    const budget = this.budget(pool.spec);
+    return {
+      ...status,
+      budget_usd: picoToUsd(budget.budget),
+      budget_source: budget.source,
+      budget_why: budget.why,
+      spent_usd: picoToUsd(b.spent),
+      reserved_usd: picoToUsd(b.reserved),
+      calls: b.calls,
+      unsettled_calls: b.unsettled,
+      waiting_calls: this.meter.waitingCalls(pool.spec.name),
+      input_tokens: b.input_tokens,
+      output_tokens: b.output_tokens,
+    };
+  }
+
+  cost(by: 'agent' | 'model' | 'task', agent: string | undefined): ResultOf<typeof Cost> {
+    if (agent !== undefined) this.pool(agent);
+    const breakdown = this.ledger.breakdown(by, agent);
+    const rows = breakdown.map((r) => ({
+      key: r.key,
+      spent_usd: picoToUsd(r.spent),
+      reserved_usd: picoToUsd(r.reserved),
+      calls: r.calls,
+      unsettled_calls: r.unsettled,
+      input_tokens: r.input_tokens,
+      output_tokens: r.output_tokens,
+    }));
+    const spent = breakdown.reduce((sum, r) => sum + r.spent, 0);
+    const reserved = breakdown.reduce((sum, r) => sum + r.reserved, 0);
+    return { by, rows, total_spent_usd: picoToUsd(spent), total_reserved_usd: picoToUsd(reserved) };
   }
 
   async submit(agent: string, input: unknown, kind: string = DEFAULT_TASK_KIND): Promise<ResultOf<typeof Submit>> {
@@ -387,7 +545,7 @@ export class Supervisor implements ControlHandlers {
   }
 
   private agentStatus(pool: AgentPool): AgentStatus {
-    return pool.status(this.store.counts().get(pool.spec.name) ?? { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 });
+    return this.withMoney(pool, pool.status(this.store.counts().get(pool.spec.name) ?? { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 }));
   }
 
   pause(agent: string): AgentStatus {
@@ -397,10 +555,25 @@ export class Supervisor implements ControlHandlers {
     return this.agentStatus(pool);
   }
 
-  resume(agent: string): AgentStatus {
+  resume(agent: string, budget: { budget_usd?: number; add_usd?: number } = {}): AgentStatus {
     const pool = this.pool(agent);
+    if (budget.budget_usd !== undefined && budget.add_usd !== undefined) {
+      throw new RpcError(ErrorCodes.InvalidParams, 'Give either budget_usd (the new budget) or add_usd (added to it), not both');
+    }
+    if (budget.budget_usd !== undefined || budget.add_usd !== undefined) {
+      const spec = usdToPico(pool.spec.cost_budget);
+      const next = budget.budget_usd !== undefined ? usdToPico(budget.budget_usd) : this.budget(pool.spec).budget + usdToPico(budget.add_usd ?? 0);
+      this.ledger.setBudgetOverride(agent, next, spec); // committed with the un-pause below
+      this.events.emit({
+        type: 'agent.budget',
+        agent,
+        message: `budget set to ${formatUsd(next)} (kept until the spec's cost_budget changes)`,
+        data: { budget_usd: picoToUsd(next), source: 'override' },
+      });
+    }
     this.store.setPaused(agent, false);
     pool.resume();
+    this.meter.wake(agent);
     return this.agentStatus(pool);
   }
 
@@ -430,7 +603,11 @@ export class Supervisor implements ControlHandlers {
       this.events.emit({ type: 'fleet.stopping', message: now ? 'stopping now: workers are killed, running tasks queued again' : 'stopping: waiting for running tasks to finish' });
       this.watch?.close();
       clearInterval(this.retentionTimer);
-      await Promise.all([...this.pools.values()].map((pool) => (now ? pool.stopNow() : pool.drain())));
+      // A task waiting for budget would never finish a drain: its workers are stopped and its task queued
+      // again for the next start (nothing was spent on the call it waited to make).
+      await Promise.all(
+        [...this.pools.values()].map((pool) => (now || this.meter.waitingCalls(pool.spec.name) > 0 ? pool.stopNow() : pool.drain())),
+      );
       await this.control.close();
       for (const [id, waiting] of this.waiters) {
         const task = this.store.get(id);
