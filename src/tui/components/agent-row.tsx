@@ -15,7 +15,7 @@ const STATE_COLOR: Record<Row['state'], string> = {
 function Cell({ width, children, color, bold }: { width: number; children: string; color?: string | undefined; bold?: boolean }) {
   if (width <= 0) return null;
   return (
-    <Box width={width + 1} flexShrink={0}>
+    <Box width={width} marginRight={1} flexShrink={0}>
       <Text wrap="truncate-end" {...(color ? { color } : {})} {...(bold ? { bold } : {})}>
         {children}
       </Text>
