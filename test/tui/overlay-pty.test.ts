@@ -7,6 +7,8 @@ import { codexBin, repoRoot, runFleet } from '../helpers/cli.js';
 import { TmuxScreen } from '../helpers/tmux.js';
 import { expectNoProcessesLeft, makeFleetDir, removeFleetDir, writeAgent, type FleetDir } from '../supervisor/helpers.js';
 
+// Each test starts real CLI processes in a terminal and waits for what they draw: the time limits are
+// generous for a loaded 2-core machine, and every wait is for something on the screen, not a delay.
 let dir: FleetDir;
 const screens: TmuxScreen[] = [];
 
@@ -35,7 +37,7 @@ const agentState = (name: string): string | undefined => {
 };
 
 describe('codex fleet start on a terminal', () => {
-  it('shows a row per agent in 80x24; p pauses and r resumes the selected agent; q drains and exits 0', async () => {
+  it('shows a row per agent in 80x24; p pauses and r resumes the selected agent; q drains and exits 0', { timeout: 120_000 }, async () => {
     const screen = open(['start', dir.agentsDir]);
     let text = await screen.waitFor(/› echo\s+running[\s\S]* slow\s+running/);
     expect(text).toMatch(/^codex fleet · 2 agents/m);
@@ -61,7 +63,7 @@ describe('codex fleet start on a terminal', () => {
     expect(text).toContain('fleet stopped');
   });
 
-  it('shows the help with ? and the task a worker runs', async () => {
+  it('shows the help with ? and the task a worker runs', { timeout: 120_000 }, async () => {
     const screen = open(['start', dir.agentsDir]);
     await screen.waitFor(/ slow\s+running/);
     const submitted = runFleet(['submit', 'slow', '--input', '{"n":1}', '--state-dir', dir.stateDir]);
@@ -77,7 +79,7 @@ describe('codex fleet start on a terminal', () => {
     await screen.waitFor('[exit 0]');
   });
 
-  it('keeps the plain lines with --no-tui', async () => {
+  it('keeps the plain lines with --no-tui', { timeout: 120_000 }, async () => {
     const screen = open(['start', dir.agentsDir, '--no-tui']);
     const text = await screen.waitFor(/\d\d:\d\d:\d\d fleet fleet started/);
     expect(text).not.toContain('AGENT');
@@ -85,7 +87,7 @@ describe('codex fleet start on a terminal', () => {
 });
 
 describe('codex fleet watch', () => {
-  it('attaches the overlay to a running fleet; its keys drive the fleet; q leaves it running', async () => {
+  it('attaches the overlay to a running fleet; its keys drive the fleet; q leaves it running', { timeout: 120_000 }, async () => {
     const fleet = open(['start', dir.agentsDir, '--no-tui']);
     await fleet.waitFor('fleet started');
     const watch = open(['watch']);
