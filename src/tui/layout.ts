@@ -1,6 +1,7 @@
 /**
- * Column widths for a terminal width: everything at 80 columns and more; below that the tokens, the
- * bar and then the task column go first, so name, state and dollars stay readable down to 40 columns.
+ * Column widths for a terminal width: everything at 80 columns and more. Narrower, the tokens go
+ * first, then the task, the task counts, the bar and the worker count, so name, state and dollars stay
+ * readable down to 40 columns.
  */
 export interface Columns {
   readonly name: number;
@@ -13,27 +14,26 @@ export interface Columns {
   readonly tokens: number;
 }
 
-const NAME = 12;
-const STATE = 8;
-const WORKERS = 3;
-const COUNTS = 8;
-const BAR = 8;
-const MONEY = 15;
-const TOKENS = 5;
+const FULL: Columns = { name: 12, state: 8, workers: 3, task: 0, counts: 8, bar: 8, money: 15, tokens: 5 };
 const MIN_TASK = 8;
+/** Given up in this order when the line is too short. */
+const DROP_ORDER = ['counts', 'bar', 'workers'] as const;
 
-/** Each column is followed by one space; the first cell is the selection marker. */
+/** Each column is followed by one space; the first two cells are the selection marker. */
+function used(cols: Columns): number {
+  return 2 + Object.values(cols).filter((c) => c > 0).reduce((s, c) => s + c + 1, 0);
+}
+
 export function columnsFor(width: number): Columns {
   const w = Math.max(20, width);
-  const fixed = (cols: readonly number[]): number => 2 + cols.filter((c) => c > 0).reduce((s, c) => s + c + 1, 0);
-  let cols = { name: NAME, state: STATE, workers: WORKERS, task: 0, counts: COUNTS, bar: BAR, money: MONEY, tokens: TOKENS };
-  const used = (): number => fixed([cols.name, cols.state, cols.workers, cols.counts, cols.bar, cols.money, cols.tokens]);
-  if (w - used() - 1 < MIN_TASK) cols = { ...cols, tokens: 0 };
-  if (w - used() - 1 < MIN_TASK) cols = { ...cols, bar: 0 };
-  if (w - used() - 1 < MIN_TASK) cols = { ...cols, counts: 0 };
-  const task = w - used() - 1;
-  if (task >= MIN_TASK) return { ...cols, task };
-  // Very narrow: name, state and dollars only; the name gives way first.
-  const name = Math.max(6, w - 2 - (STATE + 1) - (MONEY + 1) - 1);
-  return { name, state: STATE, workers: 0, task: 0, counts: 0, bar: 0, money: MONEY, tokens: 0 };
+  let cols: Columns = FULL;
+  if (w - used(cols) - 1 < MIN_TASK) cols = { ...cols, tokens: 0 };
+  const room = w - used(cols) - 1;
+  if (room >= MIN_TASK) return { ...cols, task: room };
+  for (const drop of DROP_ORDER) {
+    if (used(cols) <= w) break;
+    cols = { ...cols, [drop]: 0 };
+  }
+  if (used(cols) > w) cols = { ...cols, name: Math.max(6, cols.name - (used(cols) - w)) };
+  return cols;
 }

@@ -102,3 +102,23 @@ describe('codex fleet watch', () => {
     expect(agentState('echo')).toBe('running');
   });
 });
+
+describe('a small terminal', () => {
+  it('keeps the overlay within 60x10 with more agents than fit: the title stays, the selection scrolls', { timeout: 120_000 }, async () => {
+    for (let i = 1; i <= 8; i++) writeAgent(dir, `e${i}`, 'echo');
+    const screen = open(['start', dir.agentsDir], { columns: 60, rows: 10 });
+    let text = await screen.waitFor(/› e1\s+running/);
+    expect(text).toMatch(/^codex fleet · 10 agents/);
+    expect(text).toMatch(/\(\d more: ↑↓\)/);
+    screen.keys(['p']);
+    text = await screen.waitFor(/› e1\s+paused\s[\s\S]*paused by the user/);
+    expect(text).toMatch(/^codex fleet · 10 agents/);
+    for (let i = 0; i < 9; i++) screen.keys(['Down']);
+    text = await screen.waitFor(/› slow/);
+    expect(text).toMatch(/^codex fleet · 10 agents/);
+    expect(text).not.toMatch(/ e1 /);
+    expect(text.split('\n').every((line) => line.length <= 60)).toBe(true);
+    screen.keys(['Q']);
+    await screen.waitFor('[exit 0]');
+  });
+});

@@ -118,12 +118,27 @@ export function Overlay({ live, source, mode, onQuit }: OverlayProps) {
 
   const cols = columnsFor(columns);
   if (help) return <Help mode={mode} />;
-  // Lines: totals, header, rows (+ reasons), notices, key line; the notices get what the rows leave.
-  const rowLines = view.agents.reduce((n, a) => n + (a.reason !== null && a.state !== 'running' && a.state !== 'starting' ? 2 : 1), 0);
-  const noticeLines = Math.max(0, Math.min(6, rows - 1 - 3 - rowLines - 1));
-  const maxRows = Math.max(1, rows - 4 - Math.min(2, noticeLines));
-  const first = Math.max(0, Math.min(selected - maxRows + 1, view.agents.length - maxRows));
-  const shown = view.agents.slice(first, first + maxRows);
+  // Lines: totals, header, the rows (two for an agent with a reason), notices, the key line. The rows
+  // come first; the notices get what is left, at most 6 lines; the frame never grows past the screen.
+  const linesOf = (a: (typeof view.agents)[number]): number => (a.reason !== null && a.state !== 'running' && a.state !== 'starting' ? 2 : 1);
+  const error = live.error ? 1 : 0;
+  const rowBudget = Math.max(1, rows - 3 - error);
+  const allLines = view.agents.reduce((n, a) => n + linesOf(a), 0);
+  let first = 0;
+  let shown = view.agents;
+  if (allLines > rowBudget) {
+    // Keep the selected agent in view; one line says how many more there are.
+    const fit = (from: number): number => {
+      let used = 1;
+      let n = 0;
+      for (let i = from; i < view.agents.length && used + linesOf(view.agents[i]!) <= rowBudget; i++, n++) used += linesOf(view.agents[i]!);
+      return n;
+    };
+    while (first < selected && first + fit(first) <= selected) first += 1;
+    shown = view.agents.slice(first, first + Math.max(1, fit(first)));
+  }
+  const shownLines = shown.reduce((n, a) => n + linesOf(a), 0) + (shown.length < view.agents.length ? 1 : 0);
+  const noticeLines = Math.max(0, Math.min(6, rows - 3 - error - shownLines));
   const footer =
     view.stopped
       ? mode === 'watch'
