@@ -14,6 +14,7 @@ import { registerStartCommand } from './commands/start.js';
 import { registerTaskCommands } from './commands/tasks.js';
 import { registerBranchCommands } from './commands/branches.js';
 import { registerValidateCommand } from './commands/validate.js';
+import { registerWatchCommand } from './commands/watch.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { packageVersion } from './version.js';
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerInitCommand(fleet);
   registerValidateCommand(fleet);
   registerStartCommand(fleet);
+  registerWatchCommand(fleet);
   registerTaskCommands(fleet);
   registerBranchCommands(fleet);
   registerAdminCommands(fleet);

@@ -1,0 +1,18 @@
+/** How `start` and `watch` show the fleet's events: the live overlay, plain lines, or JSON lines. */
+import { formatEvent, type FleetEvent } from '../supervisor/events.js';
+
+export type OutputMode = 'tui' | 'plain' | 'json';
+
+/** `--json` wins; then `--no-tui` or an output that is not a terminal gives plain lines. */
+export function outputMode(options: { json?: boolean; tui?: boolean }, stdout: NodeJS.WriteStream = process.stdout): OutputMode {
+  if (options.json) return 'json';
+  if (options.tui === false || !stdout.isTTY) return 'plain';
+  return 'tui';
+}
+
+/** Prints each event as one line: escaped plain text, or JSON exactly as the control API sends it. */
+export function eventPrinter(mode: 'plain' | 'json', stdout: NodeJS.WriteStream = process.stdout): (event: FleetEvent) => void {
+  return (event) => {
+    stdout.write(`${mode === 'json' ? JSON.stringify(event) : formatEvent(event)}\n`);
+  };
+}

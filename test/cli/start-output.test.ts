@@ -1,0 +1,73 @@
+/**
+ * What `codex fleet start` and `codex fleet watch` print when their output is not a terminal: one plain
+ * line per event, or with `--json` one JSON event per line, the same events the overlay reads.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ControlClient } from '../../src/control/client.js';
+import { PauseAgent, ResumeAgent } from '../../src/control/methods.js';
+import { codexBin, repoRoot, runFleet } from '../helpers/cli.js';
+import { expectNoProcessesLeft, makeFleetDir, removeFleetDir, waitFor, writeAgent, type FleetDir } from '../supervisor/helpers.js';
+
+let dir: FleetDir;
+const children: ChildProcess[] = [];
+
+beforeEach(() => {
+  dir = makeFleetDir('cf-start-out-');
+  writeAgent(dir, 'echo', 'echo');
+});
+
+afterEach(async () => {
+  runFleet(['stop', '--now', '--state-dir', dir.stateDir]);
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await expectNoProcessesLeft(dir.root);
+  removeFleetDir(dir);
+});
+
+function run(args: readonly string[]): { out: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [codexBin, 'fleet', ...args, '--state-dir', dir.stateDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return { out: () => out, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+}
+
+describe('start and watch off a terminal', () => {
+  // Several CLI processes start one after the other: generous on a loaded 2-core machine.
+  it('start prints plain lines when stdout is a pipe, and watch --json the same events as JSON', { timeout: 120_000 }, async () => {
+    const start = run(['start', dir.agentsDir]);
+    await waitFor(() => /worker ready/.test(start.out()), 'the fleet to start');
+    expect(start.out()).toMatch(/^\d\d:\d\d:\d\d fleet fleet started \(pid \d+, 1 agents/m);
+    expect(start.out()).not.toContain('\x1b[');
+
+    const watch = run(['watch', '--json']);
+    // watch prints nothing until an event comes: pause and resume until it has subscribed and seen one.
+    const client = await ControlClient.connect(dir.paths, 'start-output-test');
+    await waitFor(async () => {
+      await client.request(PauseAgent, { agent: 'echo' });
+      await client.request(ResumeAgent, { agent: 'echo' });
+      return watch.out().includes('"agent.state"');
+    }, 'watch to see an agent change');
+    await client.request(PauseAgent, { agent: 'echo' });
+    client.close();
+    await waitFor(() => /"state":"paused"/.test(watch.out()), 'watch to see the pause');
+    const events = watch.out().trim().split('\n').map((line) => JSON.parse(line) as { type: string; agent?: string; data?: { state?: string } });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'agent.state', agent: 'echo', data: expect.objectContaining({ state: 'paused' }) }));
+    await waitFor(() => /echo paused: paused by the user/.test(start.out()), 'start to print the pause');
+
+    expect(runFleet(['stop', '--state-dir', dir.stateDir]).status).toBe(0);
+    expect(await start.exited).toBe(0);
+    expect(await watch.exited).toBe(0);
+  });
+
+  it('start --json prints one JSON event per line', { timeout: 120_000 }, async () => {
+    const start = run(['start', dir.agentsDir, '--json']);
+    await waitFor(() => /"worker.state"/.test(start.out()), 'the fleet to start');
+    expect(runFleet(['stop', '--state-dir', dir.stateDir]).status).toBe(0);
+    expect(await start.exited).toBe(0);
+    const events = start.out().trim().split('\n').map((line) => JSON.parse(line) as { type: string; time: number; message: string });
+    expect(events[0]).toMatchObject({ type: 'fleet.started' });
+    expect(events.at(-1)).toMatchObject({ type: 'fleet.stopped', message: 'fleet stopped' });
+    expect(events.every((e) => typeof e.time === 'number' && typeof e.message === 'string')).toBe(true);
+  });
+});
