@@ -104,6 +104,21 @@ function clipError(text: string): string {
   return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}… (${text.length - MAX_ERROR_CHARS} more characters)` : text;
 }
 
+/** The WHERE terms and arguments of a task list's filter. */
+function taskFilter(filter: { agent?: string; state?: TaskState }): { where: string[]; args: unknown[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (filter.agent) {
+    where.push('agent = ?');
+    args.push(filter.agent);
+  }
+  if (filter.state) {
+    where.push('state = ?');
+    args.push(filter.state);
+  }
+  return { where, args };
+}
+
 let lastId = '';
 /** Sortable, short, unique task ids: `t` + time + randomness. */
 export function newTaskId(now = Date.now()): string {
@@ -296,16 +311,7 @@ export class SqliteJournal implements TaskStore {
   }
 
   list(filter: { agent?: string; state?: TaskState; limit?: number } = {}): TaskRecord[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.agent) {
-      where.push('agent = ?');
-      args.push(filter.agent);
-    }
-    if (filter.state) {
-      where.push('state = ?');
-      args.push(filter.state);
-    }
+    const { where, args } = taskFilter(filter);
     const sql =
       `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
       `ORDER BY rowid DESC LIMIT ${Math.max(1, Math.min(filter.limit ?? 100, 10_000))}`;
@@ -313,16 +319,7 @@ export class SqliteJournal implements TaskStore {
   }
 
   summaries(filter: { agent?: string; state?: TaskState; limit?: number } = {}): TaskSummary[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.agent) {
-      where.push('agent = ?');
-      args.push(filter.agent);
-    }
-    if (filter.state) {
-      where.push('state = ?');
-      args.push(filter.state);
-    }
+    const { where, args } = taskFilter(filter);
     const sql =
       `SELECT id, agent, kind, state, attempts, created_at, updated_at, started_at, finished_at,
          substr(error, 1, ${LIST_ERROR_CHARS}) AS error,
