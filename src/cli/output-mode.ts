@@ -4,9 +4,15 @@ import { formatEvent, type FleetEvent } from '../supervisor/events.js';
 export type OutputMode = 'tui' | 'plain' | 'json';
 
 /** `--json` wins; then `--no-tui` or an output that is not a terminal gives plain lines. */
-export function outputMode(options: { json?: boolean; tui?: boolean }, stdout: NodeJS.WriteStream = process.stdout): OutputMode {
+export function outputMode(
+  options: { json?: boolean; tui?: boolean },
+  stdout: NodeJS.WriteStream = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): OutputMode {
   if (options.json) return 'json';
   if (options.tui === false || !stdout.isTTY) return 'plain';
+  // Under a CI variable Ink draws only the last frame, so a live overlay would show nothing: plain lines.
+  if (env['CI'] !== undefined && env['CI'] !== 'false' && env['CI'] !== '0') return 'plain';
   return 'tui';
 }
 

@@ -26,7 +26,8 @@ export class TmuxScreen {
    */
   static start(argv: readonly string[], options: { columns?: number; rows?: number; cwd?: string; env?: Record<string, string> } = {}): TmuxScreen {
     const socket = `cf-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const env = Object.entries({ TERM: 'xterm-256color', ...options.env }).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
+    // CI=false: Ink draws only the last frame when it thinks it runs in CI (the CI variable), and these tests read the live screen.
+    const env = Object.entries({ TERM: 'xterm-256color', CI: 'false', ...options.env }).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
     const shell = `cd ${quote(options.cwd ?? process.cwd())} && env ${env} ${argv.map(quote).join(' ')}; echo "[exit $?]"; sleep 600`;
     tmux(socket, ['new-session', '-d', '-s', 'main', '-x', String(options.columns ?? 80), '-y', String(options.rows ?? 24), shell]);
     return new TmuxScreen(socket);
