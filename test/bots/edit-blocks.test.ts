@@ -1,0 +1,58 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyEditReply, parseEditBlocks } from '../../src/bots/edit-blocks.js';
+
+const reply = (path: string, search: string, replace: string) =>
+  `${path}\n<<<<<<< SEARCH\n${search}\n=======\n${replace}\n>>>>>>> REPLACE\n`;
+
+async function repo(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'edit-blocks-'));
+  for (const [p, c] of Object.entries(files)) await writeFile(join(dir, p), c);
+  return dir;
+}
+
+describe('edit blocks', () => {
+  it('finds blocks among prose and code fences, naming the file on the line before', () => {
+    const text = `I will fix it.\n\n\`src/a.js\`\n\`\`\`js\n<<<<<<< SEARCH\nold\n=======\nnew\n>>>>>>> REPLACE\n\`\`\`\nDone.`;
+    const { blocks, problems } = parseEditBlocks(text);
+    expect(problems).toEqual([]);
+    expect(blocks).toEqual([{ path: 'src/a.js', search: 'old', replace: 'new', line: 5 }]);
+  });
+
+  it('reports an unclosed block and a reply without blocks', () => {
+    expect(parseEditBlocks('a.js\n<<<<<<< SEARCH\nx\n=======\ny\n').problems[0]).toMatch(/line 2: the block is not closed/);
+    expect(parseEditBlocks('no edits here').problems[0]).toMatch(/no edit blocks/);
+  });
+
+  it('applies all blocks, tolerating indentation drift, and creates files from an empty SEARCH', async () => {
+    const dir = await repo({ 'a.js': 'function f() {\n    return 1;\n}\n' });
+    const result = await applyEditReply(dir, reply('a.js', '  return 1;', '    return 2;') + reply('b.js', '', 'export {};'));
+    expect(result).toEqual({ ok: true, files: ['a.js', 'b.js'], created: ['b.js'] });
+    expect(await readFile(join(dir, 'a.js'), 'utf8')).toBe('function f() {\n    return 2;\n}\n');
+    expect(await readFile(join(dir, 'b.js'), 'utf8')).toBe('export {};\n');
+  });
+
+  it('writes nothing when any block fails, and says why for each', async () => {
+    const dir = await repo({ 'a.js': 'x = 1;\nx = 1;\n', 'b.js': 'y = 2;\n' });
+    const result = await applyEditReply(
+      dir,
+      reply('b.js', 'y = 2;', 'y = 3;') + reply('a.js', 'x = 1;', 'x = 2;') + reply('c.js', 'z', 'w') + reply('../etc/passwd', 'root', 'me') + reply('b.js', '', 'new'),
+    );
+    expect(result.ok).toBe(false);
+    const problems = (result as { problems: string[] }).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems[0]).toMatch(/occurs 2 times in a\.js/);
+    expect(problems[1]).toMatch(/c\.js does not exist/);
+    expect(problems[2]).toMatch(/leaves the repository/);
+    expect(problems[3]).toMatch(/b\.js already exists/);
+    expect(await readFile(join(dir, 'b.js'), 'utf8')).toBe('y = 2;\n');
+  });
+
+  it('points at the nearest line when the SEARCH text differs', async () => {
+    const dir = await repo({ 'a.js': 'const a = 1;\nconst b = 2;\n' });
+    const result = await applyEditReply(dir, reply('a.js', 'const a = 1;\nconst b = 3;', 'x'));
+    expect(result).toEqual({ ok: false, problems: [expect.stringMatching(/not found in a\.js \(its first line matches line 1/)] });
+  });
+});
