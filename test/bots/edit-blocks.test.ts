@@ -41,7 +41,7 @@ describe('edit blocks', () => {
       reply('b.js', 'y = 2;', 'y = 3;') + reply('a.js', 'x = 1;', 'x = 2;') + reply('c.js', 'z', 'w') + reply('../etc/passwd', 'root', 'me') + reply('b.js', '', 'new'),
     );
     expect(result.ok).toBe(false);
-    const problems = (result as { problems: string[] }).problems;
+    const problems = (result as { problems: readonly string[] }).problems;
     expect(problems).toHaveLength(4);
     expect(problems[0]).toMatch(/occurs 2 times in a\.js/);
     expect(problems[1]).toMatch(/c\.js does not exist/);
