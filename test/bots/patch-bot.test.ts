@@ -204,6 +204,34 @@ describe('patch-bot', () => {
     expect(worktreesLeft(t)).toEqual([]);
   });
 
+  it('keeps each request bounded: after three attempts the oldest are left out and the first message shows the files as they are', { timeout: 200_000 }, async () => {
+    const { server } = await setUp(
+      t,
+      {
+        replies: [
+          { name: 'wrong', content: edit('src/sum.js', LOOP_LINE, WRONG_LINE) },
+          { name: 'shrug', content: 'Let me think about it.', times: 3 },
+          { name: 'fix', match: { message: '1 earlier attempt left out' }, content: edit('src/sum.js', WRONG_LINE, FIXED_LINE) },
+        ],
+      },
+      agentLines({ max_turns: 5, land: 'branch' }),
+    );
+    const id = await submit(t, { test: 'npm test' });
+    const task = await waitDone(t, id);
+    expect([task.state, task.error]).toEqual(['done', null]);
+    expect(outputOf(task).attempts).toBe(5);
+    const sizes = server.requests().map((r) => (r.body as { messages: unknown[] }).messages.length);
+    // system + first request + 2 per earlier attempt, at most 3 of them.
+    expect(sizes).toEqual([2, 4, 6, 8, 8]);
+    const last = (server.requests()[4]!.body as { messages: { content: string }[] }).messages;
+    expect(last[1]!.content).toContain('(1 earlier attempt left out here; the files above are as those attempts left them.)');
+    // The wrong patch of the attempt left out is visible only there: the file as it is now.
+    expect(last[1]!.content).toContain(WRONG_LINE);
+    expect(last[1]!.content).not.toContain(LOOP_LINE);
+    expect(last.slice(2).some((m) => m.content.includes(WRONG_LINE))).toBe(false);
+    expect(last.at(-1)!.content).toMatch(/^Your edits were not applied \(no file was changed\) because:\n- the reply has no edit blocks/);
+  });
+
   it('waits paused when its budget runs out mid-task, and finishes after a resume with a new budget', { timeout: 200_000 }, async () => {
     // Call 1's worst case (≈3 kB of input bound + 1000 output tokens ≈ $0.0028) fits $0.004; it costs
     // 1000×0.40 + 900×1.60 µ$ = $0.00184, which leaves less than call 2's worst case.
