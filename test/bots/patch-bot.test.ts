@@ -134,6 +134,18 @@ describe('patch-bot', () => {
     expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
     expect(git(repo, 'rev-parse', `fleet/patch-bot/${id}`)).toBe(head);
 
+    // Progress through each attempt, and a summary with the result.
+    const progress = t.fleet!.events.filter((e) => e.type === 'task.progress' && e.task === id).map((e) => e.message.slice(`task ${id}: `.length));
+    expect(progress).toEqual([
+      'running `npm test` (0%)',
+      'attempt 1 of 4: asking gpt-4.1-mini for a patch (0%)',
+      'attempt 1: edited src/sum.js; running `npm test` (25%)',
+      'attempt 2 of 4: asking gpt-4.1-mini for a patch (25%)',
+      'attempt 2: edited src/sum.js; running `npm test` (50%)',
+      '`npm test` passes; committing src/sum.js (97%)',
+    ]);
+    expect((task.result as { summary: string }).summary).toBe(`fixed \`npm test\` in 2 attempts ($0.0013): src/sum.js; committed ${head.slice(0, 10)} on main`);
+
     // The agent was charged exactly the usage of the two calls: (900×0.40 + 120×1.60) + (1400×0.40 + 90×1.60) µ$.
     const status = await t.agentStatus('patch-bot');
     expect(status).toMatchObject({ calls: 2, spent_usd: 0.001256, reserved_usd: 0, input_tokens: 2300, output_tokens: 210 });
