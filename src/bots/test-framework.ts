@@ -10,6 +10,8 @@ export type FrameworkName = 'node' | 'vitest' | 'jest' | 'mocha';
 export interface RunCounts {
   readonly tests: number | undefined;
   readonly failed: number | undefined;
+  /** The runner reported the file itself instead of tests in it: it has none, or it failed to load. */
+  readonly fileOnly?: boolean;
 }
 
 export interface TestFramework {
@@ -18,8 +20,8 @@ export interface TestFramework {
   readonly conventions: string;
   /** The argv prefix that runs given test files (the file paths are appended). */
   readonly command: readonly string[];
-  /** Reads the runner's summary from its output (stdout and stderr joined). */
-  counts(output: string): RunCounts;
+  /** Reads the runner's summary from its output (stdout and stderr joined) for a run of `file`. */
+  counts(output: string, file: string): RunCounts;
 }
 
 function lastNumber(output: string, pattern: RegExp): number | undefined {
@@ -39,10 +41,16 @@ const FRAMEWORKS: Record<FrameworkName, Omit<TestFramework, 'command'>> = {
     conventions:
       "node's built-in runner: `import { test } from 'node:test'` and `import assert from 'node:assert/strict'`; " +
       'name files `*.test.mjs` (or `*.test.js` in an ES module package), next to the existing tests.',
-    counts(output) {
+    counts(output, file) {
       const text = plain(output);
       // TAP ("# tests 2") or the spec reporter ("ℹ tests 2").
-      return { tests: lastNumber(text, /^(?:#|ℹ) tests (\d+)/gm), failed: lastNumber(text, /^(?:#|ℹ) fail (\d+)/gm) };
+      const tests = lastNumber(text, /^(?:#|ℹ) tests (\d+)/gm);
+      const failed = lastNumber(text, /^(?:#|ℹ) fail (\d+)/gm);
+      // A file without tests, or one that throws while loading, is reported as one test named by its path.
+      const topLevel = [...text.matchAll(/^(?:(?:not )?ok \d+ - |[✔✖] )(.+?)(?: \([\d.]+m?s\))?$/gm)].map((m) => m[1]!.trim());
+      const isFile = (name: string) => name === file || name.endsWith(`/${file}`);
+      if (topLevel.length > 0 && topLevel.every(isFile)) return { tests: 0, failed, fileOnly: true };
+      return { tests, failed };
     },
   },
   vitest: {

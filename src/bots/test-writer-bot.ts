@@ -162,10 +162,11 @@ async function onTask(task: Parameters<WorkerPlugin['onTask']>[0], ctx: TaskCont
   for (const [i, file] of written.files.entries()) {
     await ctx.progress(`running ${file}`, 0.4 + (0.5 * i) / written.files.length);
     const run = await ctx.exec([...framework.command, file], { signal: ctx.signal });
-    const { tests, failed } = framework.counts(`${run.stdout}\n${run.stderr}`);
+    const { tests, failed, fileOnly } = framework.counts(`${run.stdout}\n${run.stderr}`, file);
     let reason: string | undefined;
     if (run.timed_out) reason = 'the test run timed out';
     else if (tests === undefined) reason = `not collected: the ${framework.name} runner printed no test summary (exit ${run.exit_code ?? run.signal})`;
+    else if (fileOnly && (failed ?? 0) > 0) reason = `not collected: it fails to load, so the ${framework.name} runner found no tests in it (exit ${run.exit_code ?? run.signal})`;
     else if (tests === 0) reason = `not collected: the ${framework.name} runner found no tests in it`;
     else if ((failed ?? 0) === 0) reason = `all ${tests} tests pass on the current code, so it pins down nothing new`;
     if (reason === undefined) {
