@@ -87,6 +87,10 @@ describe('test-writer-bot', () => {
     expect(git(f.repo, 'show', '--name-status', '--format=%s', branch).split('\n')).toEqual(['Add failing test scaffolds for clamp', '', 'A\ttest/clamp.test.js']);
     expect(git(f.repo, 'show', `${branch}:test/clamp.test.js`)).toBe(FAILING.trimEnd());
 
+    // The task's worktree is gone; the agent paid for its one call (gpt-4.1-mini: $0.40 in, $1.60 out per million).
+    expect(git(f.repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+    expect(f.status()).toMatchObject({ calls: 1, spent_usd: 0.00076, reserved_usd: 0 });
+
     // On the branch, node --test collects the scaffold's two tests and one fails.
     const checkout = join(f.dir.root, 'review');
     git(f.repo, 'worktree', 'add', '-q', checkout, branch);
