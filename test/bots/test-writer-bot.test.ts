@@ -128,4 +128,24 @@ describe('test-writer-bot', () => {
     expect(out.commit).toBeNull();
     expect(f.server.requests()).toEqual([]);
   });
+  it('feeds back a reply that edits an existing file, and writes the scaffolds of the next reply', async () => {
+    const edit = 'src/math.js\n<<<<<<< SEARCH\n  return Math.min(Math.max(value, min), max);\n=======\n  if (min > max) throw new RangeError("min > max");\n  return Math.min(Math.max(value, min), max);\n>>>>>>> REPLACE\n';
+    const f = await startBotFleet('test-writer-bot', makeRepo, {
+      replies: [
+        { name: 'edits-source', match: { message: '^You are test-writer-bot' }, content: edit },
+        { name: 'scaffolds', match: { last_message: 'src/math.js is an existing file; write new test files only' }, content: block('test/clamp.test.js', FAILING) },
+      ],
+    });
+    const done = await f.run({ range: 'HEAD~1..HEAD', test: ['node', '--test'] });
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    const out = outputOf(done);
+    expect(out.turns).toBe(2);
+    expect(out.kept.map((k: { file: string }) => k.file)).toEqual(['test/clamp.test.js']);
+    const last = (f.server.requests()[1]!.body as { messages: { role: string; content: string }[] }).messages.at(-1)!;
+    expect(last.content).toBe(
+      'Your edit blocks were not applied:\n- block at line 2: src/math.js is an existing file; write new test files only (an empty SEARCH part)\nSend the test files again as new files.',
+    );
+    // The source file is as the user committed it, on the bot's branch too.
+    expect(git(f.repo, 'diff', '--name-only', 'main', out.commit.branch)).toBe('test/clamp.test.js');
+  });
 });
