@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -172,12 +173,24 @@ static int open_pidfd(pid_t tid) {
   return fd;
 }
 
+/*
+ * Whether no process is left under the filter. Then every receive fails at once with ENOENT, as one
+ * does when a notifying process is killed before its request is read; the listener tells them apart by
+ * reporting POLLHUP only in the first case. Without this check the handler would spin on ENOENT from
+ * the worker's exit until its own parent-death signal arrives.
+ */
+static int orphaned(int listener) {
+  struct pollfd p = {.fd = listener, .events = POLLIN};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) != 0;
+}
+
 /* Answers notifications until the listener has no process left. `pidfd` < 0: open one per request. */
 static void serve(int listener, int pidfd) {
   for (;;) {
     struct seccomp_notif req;
     memset(&req, 0, sizeof req);
     if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+      if (errno == ENOENT && orphaned(listener)) return;
       if (errno == EINTR || errno == ENOENT) continue;
       return;
     }
@@ -206,7 +219,7 @@ static void serve(int listener, int pidfd) {
 static void lock_down(void) {
   static const int needed[] = {SYS_ioctl, SYS_pidfd_getfd, SYS_pidfd_open, SYS_newfstatat, SYS_fstat, SYS_readlink,
                                SYS_readlinkat, SYS_openat2, SYS_fchmodat, SYS_close, SYS_write, SYS_exit,
-                               SYS_exit_group, SYS_rt_sigreturn, SYS_futex, SYS_restart_syscall};
+                               SYS_exit_group, SYS_rt_sigreturn, SYS_futex, SYS_restart_syscall, SYS_poll, SYS_ppoll};
   enum { N = sizeof needed / sizeof needed[0] };
   struct sock_filter ins[N + 6];
   unsigned n = 0;
