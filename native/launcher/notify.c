@@ -219,7 +219,8 @@ static void serve(int listener, int pidfd) {
 static void lock_down(void) {
   static const int needed[] = {SYS_ioctl, SYS_pidfd_getfd, SYS_pidfd_open, SYS_newfstatat, SYS_fstat, SYS_readlink,
                                SYS_readlinkat, SYS_openat2, SYS_fchmodat, SYS_close, SYS_write, SYS_exit,
-                               SYS_exit_group, SYS_rt_sigreturn, SYS_futex, SYS_restart_syscall, SYS_poll, SYS_ppoll};
+                               SYS_exit_group, SYS_rt_sigreturn, SYS_futex, SYS_restart_syscall, SYS_poll, SYS_ppoll,
+                               SYS_dup2};
   enum { N = sizeof needed / sizeof needed[0] };
   struct sock_filter ins[N + 6];
   unsigned n = 0;
@@ -260,11 +261,21 @@ static void handler_main(int sock, pid_t worker) {
   /* Not the worker's stdin or stdout: the supervisor must see them close when the worker exits. */
   close(0);
   close(1);
+  int quiet = open("/dev/null", O_WRONLY | O_CLOEXEC);
   int pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
   int listener = receive_listener(sock);
   if (listener < 0 || pidfd < 0) _exit(0);
   close(sock);
   lock_down();
+  /* Nor its stderr, once there is nothing left to report on it: holding it would keep the worker's
+   * stderr open after the worker exits, so whoever reads it to its end would wait for this process's
+   * parent-death signal too. /dev/null takes its place, so nothing the handler holds ever gets fd 2. */
+  if (quiet >= 0) {
+    dup2(quiet, 2);
+    close(quiet);
+  } else {
+    close(2);
+  }
   serve(listener, pidfd);
   _exit(0);
 }
