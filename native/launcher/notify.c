@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -172,12 +173,24 @@ static int open_pidfd(pid_t tid) {
   return fd;
 }
 
+/*
+ * Whether no process is left under the filter. Then every receive fails at once with ENOENT, as one
+ * does when a notifying process is killed before its request is read; the listener tells them apart by
+ * reporting POLLHUP only in the first case. Without this check the handler would spin on ENOENT from
+ * the worker's exit until its own parent-death signal arrives.
+ */
+static int orphaned(int listener) {
+  struct pollfd p = {.fd = listener, .events = POLLIN};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) != 0;
+}
+
 /* Answers notifications until the listener has no process left. `pidfd` < 0: open one per request. */
 static void serve(int listener, int pidfd) {
   for (;;) {
     struct seccomp_notif req;
     memset(&req, 0, sizeof req);
     if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+      if (errno == ENOENT && orphaned(listener)) return;
       if (errno == EINTR || errno == ENOENT) continue;
       return;
     }
@@ -206,7 +219,8 @@ static void serve(int listener, int pidfd) {
 static void lock_down(void) {
   static const int needed[] = {SYS_ioctl, SYS_pidfd_getfd, SYS_pidfd_open, SYS_newfstatat, SYS_fstat, SYS_readlink,
                                SYS_readlinkat, SYS_openat2, SYS_fchmodat, SYS_close, SYS_write, SYS_exit,
-                               SYS_exit_group, SYS_rt_sigreturn, SYS_futex, SYS_restart_syscall};
+                               SYS_exit_group, SYS_rt_sigreturn, SYS_futex, SYS_restart_syscall, SYS_poll, SYS_ppoll,
+                               SYS_dup2};
   enum { N = sizeof needed / sizeof needed[0] };
   struct sock_filter ins[N + 6];
   unsigned n = 0;
@@ -247,11 +261,21 @@ static void handler_main(int sock, pid_t worker) {
   /* Not the worker's stdin or stdout: the supervisor must see them close when the worker exits. */
   close(0);
   close(1);
+  int quiet = open("/dev/null", O_WRONLY | O_CLOEXEC);
   int pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
   int listener = receive_listener(sock);
   if (listener < 0 || pidfd < 0) _exit(0);
   close(sock);
   lock_down();
+  /* Nor its stderr, once there is nothing left to report on it: holding it would keep the worker's
+   * stderr open after the worker exits, so whoever reads it to its end would wait for this process's
+   * parent-death signal too. /dev/null takes its place, so nothing the handler holds ever gets fd 2. */
+  if (quiet >= 0) {
+    dup2(quiet, 2);
+    close(quiet);
+  } else {
+    close(2);
+  }
   serve(listener, pidfd);
   _exit(0);
 }

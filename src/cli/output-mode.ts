@@ -16,9 +16,19 @@ export function outputMode(
   return 'tui';
 }
 
-/** Prints each event as one line: escaped plain text, or JSON exactly as the control API sends it. */
+/**
+ * Prints each event as one line: escaped plain text, or JSON exactly as the control API sends it.
+ *
+ * A pause at the budget arrives as two events back to back: the agent's state change (`agent.state`,
+ * "paused: budget: …") and `agent.budget` with the very same message, for clients that follow budgets
+ * only. As plain lines that would say the same thing twice, so the second is left out; JSON keeps both.
+ */
 export function eventPrinter(mode: 'plain' | 'json', stdout: NodeJS.WriteStream = process.stdout): (event: FleetEvent) => void {
+  if (mode === 'json') return (event) => void stdout.write(`${JSON.stringify(event)}\n`);
+  let lastState: FleetEvent | undefined;
   return (event) => {
-    stdout.write(`${mode === 'json' ? JSON.stringify(event) : formatEvent(event)}\n`);
+    const repeat = event.type === 'agent.budget' && lastState !== undefined && lastState.agent === event.agent && lastState.message === event.message;
+    lastState = event.type === 'agent.state' ? event : undefined;
+    if (!repeat) stdout.write(`${formatEvent(event)}\n`);
   };
 }

@@ -14,7 +14,11 @@ import { MAX_JSON_DEPTH } from '../protocol/version.js';
 export const CONTROL_MAX_DEPTH = MAX_JSON_DEPTH + 16;
 import { LIST_ERROR_CHARS, MAX_LIST_BYTES, MAX_READ_CHARS, MAX_TASK_INPUT_BYTES, PREVIEW_CHARS, VIEW_INLINE_BYTES } from './task-limits.js';
 
-/** Control-API error codes (JSON-RPC server-error range, beside the worker protocol's). */
+/**
+ * Control-API error codes (JSON-RPC server-error range, beside the worker protocol's): -32050 to -32059,
+ * a block the worker protocol's codes (src/protocol/error-codes.ts), which control answers also carry,
+ * never use.
+ */
 export const ControlErrorCodes = Object.freeze({
   Unauthorized: -32050,
   UnknownAgent: -32051,

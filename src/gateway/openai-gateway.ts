@@ -21,12 +21,23 @@ export interface OpenAiGatewayOptions {
 }
 
 export class OpenAiGateway implements ModelGateway {
-  private readonly clients = new Map<Provider, OpenAI>();
+  /**
+   * One SDK client (and so one pool of kept-alive connections) per provider, keyed by what the client is
+   * made of: callers build a fresh Provider object for every call, and a client per call would cost its
+   * construction and a new connection each time, and would never be freed.
+   */
+  private readonly clients = new Map<string, OpenAI>();
 
   constructor(private readonly options: OpenAiGatewayOptions = {}) {}
 
+  /** How many SDK clients the gateway holds: one per distinct provider settings. */
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
   private client(provider: Provider): OpenAI {
-    let client = this.clients.get(provider);
+    const key = JSON.stringify([provider.name, provider.api, provider.baseURL, provider.apiKey, provider.maxRetries, provider.timeoutMs]);
+    let client = this.clients.get(key);
     if (!client) {
       client = new OpenAI({
         // A local server needs no key; the SDK insists on one, so say so plainly.
@@ -36,7 +47,7 @@ export class OpenAiGateway implements ModelGateway {
         timeout: provider.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         ...(this.options.fetch === undefined ? {} : { fetch: this.options.fetch }),
       });
-      this.clients.set(provider, client);
+      this.clients.set(key, client);
     }
     return client;
   }

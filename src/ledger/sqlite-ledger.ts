@@ -126,6 +126,13 @@ export class SqliteLedger implements Ledger {
   private readonly db: Database.Database;
   private readonly balances = new Map<string, MutableBalance>();
   private readonly fleet = zero();
+  /** The amount of each reservation made by this process and not settled yet (settling needs it). */
+  private readonly pendingAmounts = new Map<string, Micro>();
+  /**
+   * Budget overrides as read or written by this process (null: none), so a model call's budget check
+   * (two or three per call) reads memory instead of the table. Only this ledger writes the table.
+   */
+  private readonly overrides = new Map<string, BudgetOverride | null>();
   private readonly statements;
 
   constructor(
@@ -209,6 +216,7 @@ export class SqliteLedger implements Ledger {
       this.statements.insert.run(id, request.agent, request.task_id, request.model, amount, now);
       this.statements.log.run(id, request.agent, 'reserve', 0, amount, b.spent, b.reserved, request.limit.agent, now);
     });
+    this.pendingAmounts.set(id, amount);
     return { ok: true, id };
   }
 
@@ -219,10 +227,15 @@ export class SqliteLedger implements Ledger {
     usage: LedgerUsage | null,
     note: string | null,
   ): LedgerEntry | undefined {
-    const existing = this.statements.get.get(id);
-    if (!existing || existing.state !== 'pending') return undefined;
-    const charged = charge(existing.reserved);
-    const over = charged > existing.reserved;
+    let reserved = this.pendingAmounts.get(id);
+    if (reserved === undefined) {
+      // Made by an earlier supervisor (recover), or not pending any more.
+      const existing = this.statements.get.get(id);
+      if (!existing || existing.state !== 'pending') return undefined;
+      reserved = existing.reserved;
+    }
+    const charged = charge(reserved);
+    const over = charged > reserved;
     const now = this.clock();
     const row = this.journal.write(() => {
       const updated = this.statements.settle.get({
@@ -237,6 +250,7 @@ export class SqliteLedger implements Ledger {
         note,
         now,
       }) as EntryRow | undefined;
+      this.pendingAmounts.delete(id);
       if (!updated) return undefined;
       const b = this.balanceOf(updated.agent);
       for (const target of [b, this.fleet]) {
@@ -317,15 +331,23 @@ export class SqliteLedger implements Ledger {
   }
 
   budgetOverride(agent: string): BudgetOverride | undefined {
-    const row = this.statements.getOverride.get(agent);
-    return row === undefined ? undefined : { budget: row.budget, spec_budget: row.spec_budget, set_at: row.set_at };
+    let override = this.overrides.get(agent);
+    if (override === undefined) {
+      const row = this.statements.getOverride.get(agent);
+      override = row === undefined ? null : Object.freeze({ budget: row.budget, spec_budget: row.spec_budget, set_at: row.set_at });
+      this.overrides.set(agent, override);
+    }
+    return override ?? undefined;
   }
 
   setBudgetOverride(agent: string, budget: Micro, specBudget: Micro): void {
-    this.journal.write(() => this.statements.setOverride.run(agent, budget, specBudget, this.clock()));
+    const setAt = this.clock();
+    this.journal.write(() => this.statements.setOverride.run(agent, budget, specBudget, setAt));
+    this.overrides.set(agent, Object.freeze({ budget, spec_budget: specBudget, set_at: setAt }));
   }
 
   clearBudgetOverride(agent: string): void {
     this.journal.write(() => this.statements.clearOverride.run(agent));
+    this.overrides.set(agent, null);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * JSON-RPC error codes: the five the JSON-RPC 2.0 specification reserves, and codex fleet's own range
- * (-32000 to -32099, "implementation-defined server errors" in the specification).
+ * (-32000 to -32099, "implementation-defined server errors" in the specification). The control API
+ * (src/control/methods.ts) answers with these too, and keeps its own codes in -32050 to -32059: no code
+ * here may fall there, or a control client could not tell the two meanings apart.
  *
  * @example
  * ```ts
@@ -34,7 +36,7 @@ export const ErrorCodes = Object.freeze({
   ExecFailed: -32031,
   CommitRejected: -32040,
   CommitConflict: -32041,
-  RepoError: -32050,
+  RepoError: -32060,
 });
 
 export type ErrorCodeName = keyof typeof ErrorCodes;

@@ -354,6 +354,19 @@ export function compilePolicy(spec: AgentSpec, options: CompileOptions): Sandbox
   return Object.freeze(policy);
 }
 
+/**
+ * The same policy for another slot of the same agent: everything but the slot is the agent's, so a
+ * fleet compiles an agent's worker policy once (resolving its runtime, loader and program grants) and
+ * gives each worker its own slot, instead of compiling it again for every worker it starts.
+ */
+export function withSlot(policy: SandboxPolicy, slotDir: string): SandboxPolicy {
+  if (!isAbsolute(slotDir)) throw new Error(`Slot directory must be absolute, got "${slotDir}"`);
+  const slot = resolve(slotDir);
+  if (slot === policy.slotDir) return policy;
+  const swap = (paths: readonly string[]): readonly string[] => Object.freeze(paths.map((p) => (p === policy.slotDir ? slot : p)));
+  return Object.freeze({ ...policy, slotDir: slot, write: swap(policy.write), exec: swap(policy.exec) });
+}
+
 export interface LauncherArgOptions {
   /** Pretend the kernel has at most this Landlock ABI (tests of the refusal path). */
   readonly landlockAbiOverride?: number;

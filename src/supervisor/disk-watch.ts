@@ -4,6 +4,10 @@
  * slot (allocated blocks, not apparent sizes, symlinks never followed) every second and reports a slot
  * past the limit once. The walk stops as soon as the limit is passed, so a slot stuffed with millions of
  * files costs at most one limit's worth of directory reads per tick.
+ *
+ * A fleet starts all its workers at once; each watch takes its first measurement at a random point of
+ * the first interval, so a hundred slots are measured spread over the second instead of in one turn of
+ * the supervisor's event loop (which would stall everything else it does for tens of milliseconds).
  */
 import { lstat, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,6 +44,7 @@ export async function diskUsage(dir: string, stopAbove = Number.POSITIVE_INFINIT
 
 export class DiskWatch {
   private timer: NodeJS.Timeout | undefined;
+  private first: NodeJS.Timeout | undefined;
   private busy = false;
   private fired = false;
 
@@ -50,14 +55,27 @@ export class DiskWatch {
     private readonly intervalMs = DISK_CHECK_INTERVAL_MS,
   ) {}
 
+  /** Measures every interval, the first time after a random part of one (see above). */
   start(): void {
-    this.timer ??= setInterval(() => void this.check(), this.intervalMs);
-    this.timer.unref();
+    if (this.timer !== undefined || this.first !== undefined) return;
+    this.first = setTimeout(() => {
+      this.first = undefined;
+      this.timer = setInterval(() => void this.check(), this.intervalMs);
+      this.timer.unref();
+      void this.check();
+    }, Math.floor(Math.random() * this.intervalMs));
+    this.first.unref();
   }
 
   stop(): void {
+    clearTimeout(this.first);
+    this.first = undefined;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  private get running(): boolean {
+    return this.timer !== undefined || this.first !== undefined;
   }
 
   /** Measures once; calls `onExceeded` (only the first time) when the slot is past the limit. */
@@ -66,7 +84,7 @@ export class DiskWatch {
     this.busy = true;
     try {
       const used = await diskUsage(this.dir, this.limitBytes);
-      if (used > this.limitBytes && !this.fired && this.timer !== undefined) {
+      if (used > this.limitBytes && !this.fired && this.running) {
         this.fired = true;
         this.stop();
         this.onExceeded(used);

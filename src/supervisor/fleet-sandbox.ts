@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { FleetCgroup } from '../sandbox/cgroup.js';
 import { ensureOwnedDir, resolveSandboxIdentity, type SandboxIdentity } from '../sandbox/identity.js';
 import { buildSandboxedSpawn, type SandboxedSpawn } from '../sandbox/launcher.js';
-import { compilePolicy, type SandboxPolicy } from '../sandbox/policy.js';
+import { compilePolicy, withSlot, type SandboxPolicy } from '../sandbox/policy.js';
 import { ownershipMessage, reachMessage } from '../sandbox/reach.js';
 import { StageError, stageProgram } from '../sandbox/stage.js';
 import type { AgentSpec } from '../spec/types.js';
@@ -82,6 +82,8 @@ export class FleetSandbox {
   /** RLIMIT_NPROC per sandbox, where no cgroup could be had and sandboxed code runs as another user. */
   readonly nproc: number | undefined;
   private readonly record: ProcessRecord;
+  /** Each prepared agent's worker policy, compiled once; a worker gets it with its own slot. */
+  private readonly compiled = new WeakMap<PreparedAgent, SandboxPolicy>();
 
   constructor(private readonly options: FleetSandboxOptions) {
     this.identity = options.unsafeNoSandbox ? undefined : resolveSandboxIdentity(options.sandboxUser);
@@ -140,13 +142,19 @@ export class FleetSandbox {
     }
   }
 
+  /** The agent's worker policy for one slot (compiled on first use, then only given the slot). */
   policy(agent: PreparedAgent, slotDir: string): SandboxPolicy {
-    return compilePolicy(agent.spec, {
-      kind: 'worker',
-      slotDir,
-      ...(this.identity !== undefined ? { identity: this.identity } : {}),
-      ...(agent.runner !== undefined ? { runner: agent.runner } : {}),
-    });
+    let policy = this.compiled.get(agent);
+    if (policy === undefined) {
+      policy = compilePolicy(agent.spec, {
+        kind: 'worker',
+        slotDir,
+        ...(this.identity !== undefined ? { identity: this.identity } : {}),
+        ...(agent.runner !== undefined ? { runner: agent.runner } : {}),
+      });
+      this.compiled.set(agent, policy);
+    }
+    return withSlot(policy, slotDir);
   }
 
   /** The spawn of one worker, its cgroup, and the hooks that record it and clean up after it. */

@@ -222,7 +222,7 @@ export interface WorkerContext {
   readonly repo: {
     /**
      * The changed files and unified diff of a commit range in the task's worktree (`HEAD` is the task's
-     * branch). Fails with an `RpcError` whose `code` is `RepoError` (-32050) when the range does not resolve.
+     * branch). Fails with an `RpcError` whose `code` is `RepoError` (-32060) when the range does not resolve.
      *
      * @example
      * ```ts

@@ -5,9 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/control/client.js';
-import { PauseAgent, ResumeAgent } from '../../src/control/methods.js';
+import { PauseAgent, ResumeAgent, Submit } from '../../src/control/methods.js';
 import { codexBin, repoRoot, runFleet } from '../helpers/cli.js';
 import { expectNoProcessesLeft, makeFleetDir, removeFleetDir, waitFor, writeAgent, type FleetDir } from '../supervisor/helpers.js';
+import { serveModel, writeModelAgent } from '../supervisor/model-helpers.js';
 
 let dir: FleetDir;
 const children: ChildProcess[] = [];
@@ -24,8 +25,12 @@ afterEach(async () => {
   removeFleetDir(dir);
 });
 
-function run(args: readonly string[]): { out: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [codexBin, 'fleet', ...args, '--state-dir', dir.stateDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): { out: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [codexBin, 'fleet', ...args, '--state-dir', dir.stateDir], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -58,6 +63,24 @@ describe('start and watch off a terminal', () => {
     expect(runFleet(['stop', '--state-dir', dir.stateDir]).status).toBe(0);
     expect(await start.exited).toBe(0);
     expect(await watch.exited).toBe(0);
+  });
+
+  it('start says a pause at the budget once in plain lines', { timeout: 180_000 }, async () => {
+    // gpt-4.1-mini, 9000 tokens in and 100 out: $0.003760 a call, worst case $0.003804; five fit in $0.02.
+    const server = await serveModel({ replies: [{ content: 'ok', usage: { input_tokens: 9000, output_tokens: 100 }, times: 'always' }] });
+    writeModelAgent(dir, 'spender', { cost_budget: 0.02, max_tokens: 100 });
+    const start = run(['start', dir.agentsDir], { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'sk-test' });
+    await waitFor(() => /spender\[0\] worker ready/.test(start.out()), 'the fleet to start');
+    const client = await ControlClient.connect(dir.paths, 'start-output-test');
+    await client.request(Submit, { agent: 'spender', input: { prompt: 'x'.repeat(9000), calls: 6 } });
+    client.close();
+    await waitFor(() => /spender paused: budget:/.test(start.out()), 'the pause at the budget');
+    await new Promise((r) => setTimeout(r, 500)); // a line printed right after it is in too
+    const pauses = start.out().split('\n').filter((line) => /paused: budget:/.test(line));
+    expect(pauses).toHaveLength(1);
+    expect(pauses[0]).toMatch(/^\d\d:\d\d:\d\d spender paused: budget: .*codex fleet resume spender --budget \d+\.\d\d/);
+    expect(runFleet(['stop', '--now', '--state-dir', dir.stateDir]).status).toBe(0);
+    expect(await start.exited).toBe(0);
   });
 
   it('start --json prints one JSON event per line', { timeout: 120_000 }, async () => {

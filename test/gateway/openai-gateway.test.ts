@@ -29,6 +29,18 @@ function request(p: Provider, overrides: Partial<GatewayRequest> = {}): GatewayR
 const gateway = new OpenAiGateway();
 const APIS: ProviderApi[] = ['chat', 'responses'];
 
+describe('SDK clients', () => {
+  it('keeps one client per provider settings, however many Provider objects the calls bring', async () => {
+    const server = await serve({ replies: [{ content: 'ok', usage: { input_tokens: 1, output_tokens: 1 }, times: 'always' }] });
+    const own = new OpenAiGateway();
+    for (let i = 0; i < 5; i++) expect((await own.complete(request(provider(server, 'chat')))).text).toBe('ok');
+    expect(own.clientCount).toBe(1);
+    await own.complete(request({ ...provider(server, 'chat'), apiKey: 'sk-other' }));
+    expect(own.clientCount).toBe(2);
+    expect(server.requests()).toHaveLength(6);
+  });
+});
+
 describe.each(APIS)('the %s API', (api) => {
   it('answers a non-streamed call with text, finish reason and the reported usage, cached and reasoning tokens included', async () => {
     const server = await serve({ replies: [{ content: 'hello there', usage: { input_tokens: 1000, cached_input_tokens: 800, output_tokens: 500, reasoning_tokens: 100 } }] });

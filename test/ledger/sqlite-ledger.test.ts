@@ -90,6 +90,29 @@ describe('SqliteLedger', () => {
     expect(reopen().budgetOverride('a')).toMatchObject({ budget: usdToPico(2), spec_budget: usdToPico(0.5) });
   });
 
+  it('answers an override as last set or cleared, and the table says the same after a restart', async () => {
+    expect(ledger.budgetOverride('a')).toBeUndefined();
+    ledger.setBudgetOverride('a', usdToPico(3), usdToPico(1));
+    expect(ledger.budgetOverride('a')).toMatchObject({ budget: usdToPico(3), spec_budget: usdToPico(1) });
+    ledger.clearBudgetOverride('a');
+    expect(ledger.budgetOverride('a')).toBeUndefined();
+    ledger.setBudgetOverride('b', usdToPico(4), usdToPico(1));
+    await ledger.durable();
+    const again = reopen();
+    expect(again.budgetOverride('a')).toBeUndefined();
+    expect(again.budgetOverride('b')).toEqual(ledger.budgetOverride('b'));
+  });
+
+  it('settles a reservation a previous supervisor made (not one of its own) from the table, once', async () => {
+    const r = ledger.reserve({ agent: 'a', task_id: null, model: 'm', amount: 700, limit });
+    if (!r.ok) throw new Error('no room');
+    await ledger.durable();
+    const again = reopen();
+    expect(again.post(r.id, 300, usage).entry).toMatchObject({ state: 'posted', reserved: 700, charged: 300 });
+    expect(again.balance('a')).toMatchObject({ spent: 300, reserved: 0 });
+    expect(again.void(r.id, 'twice')).toBeUndefined();
+  });
+
   it('breaks spending down by model and task', () => {
     for (const [model, task] of [['m1', 't1'], ['m1', 't2'], ['m2', 't2']] as const) {
       const r = ledger.reserve({ agent: 'a', task_id: task, model, amount: 100, limit });

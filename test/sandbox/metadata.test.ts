@@ -5,7 +5,7 @@
  * is also run once without the sandbox to show it would have worked.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildSandboxedSpawn } from '../../src/sandbox/launcher.js';
@@ -222,6 +222,27 @@ describe('the fchmod handler itself', () => {
     const own = join(slotDir, 'own');
     writeFileSync(own, 'x');
     expect(await attack('command', 'fchmodat', own, spec(), slotDir)).toBe('ERR EPERM');
+  });
+
+  it("holds none of the worker's stdio: its stderr is /dev/null, so the worker's pipes close when the worker exits", async () => {
+    const slotDir = tempDir('cf-slot-');
+    const policy = compilePolicy(spec(), { kind: 'worker', slotDir, program: [process.execPath] });
+    const s = buildSandboxedSpawn(policy, [process.execPath, '-e', "console.log('up'); setTimeout(() => {}, 600)"]);
+    const child = spawn(s.file, s.args, { cwd: s.cwd, env: s.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    const handler = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim());
+    const fd = (n: number): string | undefined => {
+      try {
+        return readlinkSync(`/proc/${handler}/fd/${n}`);
+      } catch {
+        return undefined;
+      }
+    };
+    await waitFor(() => fd(2) === '/dev/null', "the handler to let go of the worker's stderr");
+    const held = readdirSync(`/proc/${handler}/fd`).map((n) => fd(Number(n)));
+    expect(held.filter((link) => link?.startsWith('pipe:'))).toEqual([]); // the worker's stdin, stdout and stderr are pipes here
+    const closed = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    expect(closed).toBe(0);
   });
 
   it('dies with the worker: kill -9 of the worker leaves no handler behind', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BASE_SYSCALLS, SYSCALL_GROUPS } from '../../src/spec/syscalls/catalog.js';
 import { X86_64_SYSCALLS } from '../../src/spec/syscalls/table-x86_64.js';
-import { compilePolicy, launcherArgs, programFileGrants, resolveSyscalls, SandboxPolicyError } from '../../src/sandbox/policy.js';
+import { compilePolicy, launcherArgs, programFileGrants, resolveSyscalls, SandboxPolicyError, withSlot } from '../../src/sandbox/policy.js';
 import { sandboxEnv } from '../../src/sandbox/env.js';
 import { checkPolicy, type KernelReport } from '../../src/sandbox/check.js';
 import { spec } from './helpers.js';
@@ -21,6 +21,18 @@ describe('policy compiler', () => {
     expect(p.syscallNumbers).toEqual(p.syscalls.map((n) => X86_64_SYSCALLS[n]).sort((a, b) => a! - b!));
     expect(Object.isFrozen(p)).toBe(true);
     expect(p.requiredLandlockAbi).toBe(1);
+  });
+
+  it('gives a compiled policy another slot exactly as compiling it for that slot would', () => {
+    for (const kind of ['worker', 'command'] as const) {
+      const first = compilePolicy(spec({ read_paths: ['/usr/share'] }), { kind, slotDir: slot });
+      const other = withSlot(first, `${slot}-7`);
+      expect(other).toEqual(compilePolicy(spec({ read_paths: ['/usr/share'] }), { kind, slotDir: `${slot}-7` }));
+      expect(other.write).toContain(`${slot}-7`);
+      expect([...other.read, ...other.exec, ...other.write]).not.toContain(slot);
+      expect(Object.isFrozen(other) && Object.isFrozen(other.write) && Object.isFrozen(other.exec)).toBe(true);
+      expect(() => withSlot(first, 'relative/slot')).toThrow(/must be absolute/);
+    }
   });
 
   it('expands groups', () => {

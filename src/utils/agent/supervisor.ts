@@ -311,12 +311,16 @@ export class Supervisor implements ControlHandlers {
 
   private meterDeps(): MeterDeps {
     const models = this.options.models;
+    // Prices are fixed for the fleet's life: looked up once per model, not once per call.
+    const prices = new Map<string, ModelPricing>();
     return {
       ledger: this.ledger,
       gateway: models?.gateway ?? new OpenAiGateway(),
       pricing: (model) => {
         if (!models) throw new Error(`No price for model "${model}": no price catalog was configured`);
-        return models.pricing(model);
+        let pricing = prices.get(model);
+        if (pricing === undefined) prices.set(model, (pricing = models.pricing(model)));
+        return pricing;
       },
       provider: (agent) => models?.provider?.(agent) ?? defaultProvider(),
       limit: (agent) => this.limit(agent),
