@@ -3,6 +3,8 @@
  * before and after. Both versions are parsed with the TypeScript compiler API and walked node by node
  * (kind, and the text of identifiers and literals); comments, JSDoc and whitespace are trivia, not
  * nodes, so they may differ. The first difference is reported with its line, for the model to fix.
+ * What a node keeps outside its children (a unary operator, `let` or `const`, `extends` or `implements`)
+ * is compared through the compiler's printer, which writes both files without comments.
  */
 import type * as TS from 'typescript';
 import { parseSource, syntaxErrors, type TypeScriptApi } from './typescript.js';
@@ -49,7 +51,15 @@ export type CommentOnlyCheck = { readonly ok: true } | { readonly ok: false; rea
 export function commentOnlyChange(ts: TypeScriptApi, path: string, before: string, after: string): CommentOnlyCheck {
   const a = parseSource(ts, path, before);
   const b = parseSource(ts, path, after);
-  const errors = syntaxErrors(ts, b).filter((e) => !syntaxErrors(ts, a).includes(e));
+  // Compared without their line numbers: a comment added above an old syntax error moves it down.
+  const withoutLine = (e: string) => e.replace(/^line \d+: /, '');
+  const old = syntaxErrors(ts, a).map(withoutLine);
+  const errors = syntaxErrors(ts, b).filter((e) => {
+    const at = old.indexOf(withoutLine(e));
+    if (at === -1) return true;
+    old.splice(at, 1);
+    return false;
+  });
   if (errors.length > 0) return { ok: false, reason: `${path} no longer parses after the edit: ${errors.slice(0, 3).join('; ')}` };
   const ta = flatten(ts, a);
   const tb = flatten(ts, b);
@@ -65,10 +75,20 @@ export function commentOnlyChange(ts: TypeScriptApi, path: string, before: strin
     const extra = ta.length > tb.length ? `code was removed from ${describe(a, ta[n])}` : `code was added at ${describe(b, tb[n])}`;
     return { ok: false, reason: `${path}: the edit changes code, not only comments: ${extra}` };
   }
+  // Some of the tree is not in child nodes: operators of unary expressions (`!x`, `x++`), `let`/`const`,
+  // `extends`/`implements`, `keyof`, `import type`. The printer writes all of it; comments left out.
+  const pa = printWithoutComments(ts, path, before).split('\n');
+  const pb = printWithoutComments(ts, path, after).split('\n');
+  const at = pa.findIndex((line, i) => line !== pb[i]);
+  if (at !== -1 || pa.length !== pb.length) {
+    const i = at === -1 ? pa.length : at;
+    const show = (line: string | undefined) => (line === undefined ? 'nothing' : `\`${line.trim().slice(0, 80)}\``);
+    return { ok: false, reason: `${path}: the edit changes code, not only comments: the original's ${show(pa[i])} is now ${show(pb[i])}` };
+  }
   return { ok: true };
 }
 
-/** The file's code with every comment removed, as the compiler's printer writes it (for diagnostics). */
+/** The file's code with every comment removed, as the compiler's printer writes it. */
 export function printWithoutComments(ts: TypeScriptApi, path: string, text: string): string {
   const printer = ts.createPrinter({ removeComments: true });
   return printer.printFile(parseSource(ts, path, text));
