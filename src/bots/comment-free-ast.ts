@@ -76,16 +76,23 @@ export function commentOnlyChange(ts: TypeScriptApi, path: string, before: strin
     return { ok: false, reason: `${path}: the edit changes code, not only comments: ${extra}` };
   }
   // Some of the tree is not in child nodes: operators of unary expressions (`!x`, `x++`), `let`/`const`,
-  // `extends`/`implements`, `keyof`, `import type`. The printer writes all of it; comments left out.
-  const pa = printWithoutComments(ts, path, before).split('\n');
-  const pb = printWithoutComments(ts, path, after).split('\n');
-  const at = pa.findIndex((line, i) => line !== pb[i]);
-  if (at !== -1 || pa.length !== pb.length) {
-    const i = at === -1 ? pa.length : at;
-    const show = (line: string | undefined) => (line === undefined ? 'nothing' : `\`${line.trim().slice(0, 80)}\``);
-    return { ok: false, reason: `${path}: the edit changes code, not only comments: the original's ${show(pa[i])} is now ${show(pb[i])}` };
+  // `extends`/`implements`, `keyof`, `import type`. The printer writes all of it; comments left out, and
+  // whitespace (the printer keeps a block or an object on one line or several, as the source had it)
+  // squeezed out; literals were compared above.
+  const pa = squeeze(printWithoutComments(ts, path, before));
+  const pb = squeeze(printWithoutComments(ts, path, after));
+  if (pa !== pb) {
+    let i = 0;
+    while (i < pa.length && pa[i] === pb[i]) i++;
+    const near = (text: string) => `\`${text.slice(Math.max(0, i - 30), i + 30)}\``;
+    return { ok: false, reason: `${path}: the edit changes code, not only comments: the original's ${near(pa)} is now ${near(pb)}` };
   }
   return { ok: true };
+}
+
+/** Printed code without whitespace, except one space between words. */
+function squeeze(code: string): string {
+  return code.replace(/\s+/g, ' ').replace(/ ?([^\w$ ]) ?/g, '$1');
 }
 
 /** The file's code with every comment removed, as the compiler's printer writes it. */

@@ -58,6 +58,10 @@ describe('comment-only proof: what a node keeps outside its children', () => {
       expect(!result.ok && result.reason).toMatch(/^src\/x\.ts: the edit changes code, not only comments: the original's `/);
     }
     expect(commentOnlyChange(ts, 'src/x.ts', 'export let a = 1;\n', '/** The a. */\nexport let a = 1;\n')).toEqual({ ok: true });
+    // A one-line block or object spread over lines (a comment inside) is still the same code.
+    const oneLine = 'export function f() { return { a: [1, 2] }; }\n';
+    const spread = 'export function f() {\n  // The pair.\n  return {\n    a: [\n      1, // one\n      2\n    ]\n  };\n}\n';
+    expect(commentOnlyChange(ts, 'src/x.ts', oneLine, spread)).toEqual({ ok: true });
   });
 
   it('accepts a comment above a syntax error the file already had', () => {
