@@ -73,7 +73,7 @@ export function userPrompt(targets: readonly Target[]): string {
   for (const t of targets) {
     parts.push(`\n${t.file}: ${t.missing.map((s) => `${s.kind} ${s.name} (line ${s.line})`).join(', ')}`);
   }
-  parts.push('\nThe files (line numbers are for reference only; they are not part of the file):');
+  parts.push('\nThe files (the line numbers on the left are not part of the file: never copy them into SEARCH or REPLACE):');
   for (const t of targets) {
     // A fence longer than any in the file: doc comments often hold ``` examples.
     const fence = fenceFor(t.text);
