@@ -244,6 +244,11 @@ export async function planEdits(
       }
     }
     if (block.search.trim() === '') {
+      if (current === undefined && /\s/.test(block.path)) {
+        // Most likely prose ("Here is the new test:") on the line before the block, not a file name.
+        problems.push(`block at line ${block.line}: "${block.path}" is not a file name (new files may not have spaces in their names); put the file's path alone on the line before "<<<<<<< SEARCH"`);
+        continue;
+      }
       if (current !== undefined) {
         problems.push(`block at line ${block.line}: ${block.path} already exists; an empty SEARCH part only creates new files`);
         continue;

@@ -89,3 +89,15 @@ describe('edit blocks: paths and line endings', () => {
     expect(await readdir(outside)).toEqual([]);
   });
 });
+
+describe('edit blocks: the line before a new file', () => {
+  it('refuses prose before a new file block as its name, and says where the path goes', async () => {
+    const dir = await repo({});
+    const result = await applyEditReply(dir, 'Here is the new test:\n```js\n<<<<<<< SEARCH\n=======\nexport {};\n>>>>>>> REPLACE\n```\n');
+    expect(result).toEqual({
+      ok: false,
+      problems: ['block at line 3: "Here is the new test" is not a file name (new files may not have spaces in their names); put the file\'s path alone on the line before "<<<<<<< SEARCH"'],
+    });
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
