@@ -3,6 +3,8 @@
  * before and after. Both versions are parsed with the TypeScript compiler API and walked node by node
  * (kind, and the text of identifiers and literals); comments, JSDoc and whitespace are trivia, not
  * nodes, so they may differ. The first difference is reported with its line, for the model to fix.
+ * What a node keeps outside its children (a unary operator, `let` or `const`, `extends` or `implements`)
+ * is compared through the compiler's printer, which writes both files without comments.
  */
 import type * as TS from 'typescript';
 import { parseSource, syntaxErrors, type TypeScriptApi } from './typescript.js';
@@ -49,7 +51,15 @@ export type CommentOnlyCheck = { readonly ok: true } | { readonly ok: false; rea
 export function commentOnlyChange(ts: TypeScriptApi, path: string, before: string, after: string): CommentOnlyCheck {
   const a = parseSource(ts, path, before);
   const b = parseSource(ts, path, after);
-  const errors = syntaxErrors(ts, b).filter((e) => !syntaxErrors(ts, a).includes(e));
+  // Compared without their line numbers: a comment added above an old syntax error moves it down.
+  const withoutLine = (e: string) => e.replace(/^line \d+: /, '');
+  const old = syntaxErrors(ts, a).map(withoutLine);
+  const errors = syntaxErrors(ts, b).filter((e) => {
+    const at = old.indexOf(withoutLine(e));
+    if (at === -1) return true;
+    old.splice(at, 1);
+    return false;
+  });
   if (errors.length > 0) return { ok: false, reason: `${path} no longer parses after the edit: ${errors.slice(0, 3).join('; ')}` };
   const ta = flatten(ts, a);
   const tb = flatten(ts, b);
@@ -65,10 +75,27 @@ export function commentOnlyChange(ts: TypeScriptApi, path: string, before: strin
     const extra = ta.length > tb.length ? `code was removed from ${describe(a, ta[n])}` : `code was added at ${describe(b, tb[n])}`;
     return { ok: false, reason: `${path}: the edit changes code, not only comments: ${extra}` };
   }
+  // Some of the tree is not in child nodes: operators of unary expressions (`!x`, `x++`), `let`/`const`,
+  // `extends`/`implements`, `keyof`, `import type`. The printer writes all of it; comments left out, and
+  // whitespace (the printer keeps a block or an object on one line or several, as the source had it)
+  // squeezed out; literals were compared above.
+  const pa = squeeze(printWithoutComments(ts, path, before));
+  const pb = squeeze(printWithoutComments(ts, path, after));
+  if (pa !== pb) {
+    let i = 0;
+    while (i < pa.length && pa[i] === pb[i]) i++;
+    const near = (text: string) => `\`${text.slice(Math.max(0, i - 30), i + 30)}\``;
+    return { ok: false, reason: `${path}: the edit changes code, not only comments: the original's ${near(pa)} is now ${near(pb)}` };
+  }
   return { ok: true };
 }
 
-/** The file's code with every comment removed, as the compiler's printer writes it (for diagnostics). */
+/** Printed code without whitespace, except one space between words. */
+function squeeze(code: string): string {
+  return code.replace(/\s+/g, ' ').replace(/ ?([^\w$ ]) ?/g, '$1');
+}
+
+/** The file's code with every comment removed, as the compiler's printer writes it. */
 export function printWithoutComments(ts: TypeScriptApi, path: string, text: string): string {
   const printer = ts.createPrinter({ removeComments: true });
   return printer.printFile(parseSource(ts, path, text));

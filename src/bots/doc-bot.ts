@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import type { ChatMessage } from '../protocol/index.js';
 import type { TaskContext, WorkerPlugin } from '../worker/plugin.js';
 import { commentOnlyChange } from './comment-free-ast.js';
+import { fenceFor } from './context-files.js';
 import { EDIT_FORMAT_INSTRUCTIONS, fileReader, parseEditBlocks, planEdits, writePlan } from './edit-blocks.js';
 import { readRange, readStringList, requireWorkdir } from './range-input.js';
 import { exportedSymbols, type ExportedSymbol } from './ts-exports.js';
@@ -25,7 +26,7 @@ import { isScriptFile, loadTypeScript, parseSource, type TypeScriptApi } from '.
 
 const BOT = 'doc-bot';
 
-interface Target {
+export interface Target {
   readonly file: string;
   readonly text: string;
   readonly missing: readonly ExportedSymbol[];
@@ -66,13 +67,18 @@ function numbered(text: string): string {
     .join('\n');
 }
 
-function userPrompt(targets: readonly Target[]): string {
+/** The first user message: the symbols to document, then each file with line numbers. */
+export function userPrompt(targets: readonly Target[]): string {
   const parts = ['Add doc comments to these exported symbols:'];
   for (const t of targets) {
     parts.push(`\n${t.file}: ${t.missing.map((s) => `${s.kind} ${s.name} (line ${s.line})`).join(', ')}`);
   }
-  parts.push('\nThe files (line numbers are for reference only; they are not part of the file):');
-  for (const t of targets) parts.push(`\n${t.file}\n\`\`\`\n${numbered(t.text)}\n\`\`\``);
+  parts.push('\nThe files (the line numbers on the left are not part of the file: never copy them into SEARCH or REPLACE):');
+  for (const t of targets) {
+    // A fence longer than any in the file: doc comments often hold ``` examples.
+    const fence = fenceFor(t.text);
+    parts.push(`\n${t.file}\n${fence}\n${numbered(t.text)}\n${fence}`);
+  }
   return parts.join('\n');
 }
 

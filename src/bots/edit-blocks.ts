@@ -21,8 +21,8 @@
  * Edits are all or nothing: {@link planEdits} computes every file's new text first and reports every
  * problem; nothing is written unless all blocks apply.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
 
 /** One search/replace block. */
 export interface EditBlock {
@@ -89,7 +89,9 @@ export function parseEditBlocks(text: string): ParsedEdits {
       problems.push(`line ${start + 1}: no file name on the line before "<<<<<<< SEARCH"`);
       continue;
     }
-    blocks.push({ path: path.split(sep).join('/'), search: search.join('\n'), replace: replace.join('\n'), line: start + 1 });
+    // One spelling per file (`./src/a.js` and `src/a.js` are the same file for later blocks and the commit).
+    const relative = posix.normalize(path.split(sep).join('/'));
+    blocks.push({ path: relative, search: search.join('\n'), replace: replace.join('\n'), line: start + 1 });
   }
   if (blocks.length === 0 && problems.length === 0) {
     problems.push('the reply has no edit blocks (a file name line, "<<<<<<< SEARCH", the old text, "=======", the new text, ">>>>>>> REPLACE")');
@@ -107,6 +109,38 @@ export function unsafePathReason(path: string): string | undefined {
   if (parts.includes('node_modules')) return 'is inside node_modules';
   if (/^\.git(attributes|modules)$/.test(parts[parts.length - 1]!)) return 'is a git control file';
   return undefined;
+}
+
+/** A path that names something other than a regular file reachable without symbolic links. */
+export class EditPathError extends Error {
+  readonly code = 'CODEX_FLEET_EDIT_PATH';
+}
+
+/**
+ * Refuses a path that leads through or to a symbolic link, or to something other than a regular file:
+ * a link in the repository could point anywhere, and writing through it would leave the worktree.
+ * Components that do not exist yet are fine (the file is created).
+ */
+async function checkTarget(root: string, path: string): Promise<void> {
+  const parts = normalize(path).split(sep);
+  for (let i = 1; i <= parts.length; i++) {
+    const at = parts.slice(0, i).join('/');
+    let info;
+    try {
+      info = await lstat(join(root, at));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    if (info.isSymbolicLink()) throw new EditPathError(`${path} ${at === path ? 'is' : `is under ${at}, which is`} a symbolic link; edit the file it points to instead`);
+    if (i < parts.length && !info.isDirectory()) throw new EditPathError(`${path} is under ${at}, which is a file, not a folder`);
+    if (i === parts.length && !info.isFile()) throw new EditPathError(`${path} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}; name a file`);
+  }
+}
+
+/** True when every line break of `text` is CRLF (and there is at least one). */
+function usesCrlf(text: string): boolean {
+  return text.includes('\r\n') && !/(^|[^\r])\n/.test(text);
 }
 
 /** Every place `needle` occurs in `haystack`. */
@@ -186,14 +220,35 @@ export async function planEdits(
   const files = new Map<string, string>();
   const created: string[] = [];
   const problems: string[] = [];
+  // Files whose lines all end in CRLF: edited with LF (as the blocks are written), written back with CRLF.
+  const crlf = new Set<string>();
   for (const block of blocks) {
     const unsafe = unsafePathReason(block.path);
     if (unsafe !== undefined) {
       problems.push(`block at line ${block.line}: ${block.path} ${unsafe}`);
       continue;
     }
-    const current = files.has(block.path) ? files.get(block.path) : await read(block.path);
+    let current: string | undefined;
+    if (files.has(block.path)) current = files.get(block.path);
+    else {
+      try {
+        current = await read(block.path);
+      } catch (error) {
+        if (!(error instanceof EditPathError)) throw error;
+        problems.push(`block at line ${block.line}: ${error.message}`);
+        continue;
+      }
+      if (current !== undefined && usesCrlf(current)) {
+        crlf.add(block.path);
+        current = current.replace(/\r\n/g, '\n');
+      }
+    }
     if (block.search.trim() === '') {
+      if (current === undefined && /\s/.test(block.path)) {
+        // Most likely prose ("Here is the new test:") on the line before the block, not a file name.
+        problems.push(`block at line ${block.line}: "${block.path}" is not a file name (new files may not have spaces in their names); put the file's path alone on the line before "<<<<<<< SEARCH"`);
+        continue;
+      }
       if (current !== undefined) {
         problems.push(`block at line ${block.line}: ${block.path} already exists; an empty SEARCH part only creates new files`);
         continue;
@@ -210,12 +265,19 @@ export async function planEdits(
     if (typeof next === 'string') files.set(block.path, next);
     else problems.push(`block at line ${block.line}: ${next.problem}`);
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, files, created };
+  if (problems.length > 0) return { ok: false, problems };
+  for (const path of crlf) files.set(path, files.get(path)!.replace(/\n/g, '\r\n'));
+  return { ok: true, files, created };
 }
 
-/** Reads a file under `root`, or undefined when there is none. */
+/**
+ * Reads a file under `root` for editing, or undefined when there is none. Throws {@link EditPathError}
+ * (which {@link planEdits} reports as the block's problem) for a path through a symbolic link or to a
+ * folder.
+ */
 export function fileReader(root: string): (path: string) => Promise<string | undefined> {
   return async (path) => {
+    await checkTarget(root, path);
     try {
       return await readFile(join(root, path), 'utf8');
     } catch (error) {

@@ -100,7 +100,7 @@ export type TestWriterBotInput = Static<typeof TestWriterBotInputSchema>;
 export const DocBotInputSchema = Type.Object(
   {
     range: Type.Optional(Range),
-    files: Type.Optional(Paths('Only these of the range\'s changed files (optional; default all of them).')),
+    files: Type.Optional(Paths('The files to document instead of the range\'s changed files (optional; when given, `range` is ignored).')),
   },
   {
     $schema: DRAFT,

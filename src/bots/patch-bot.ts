@@ -186,6 +186,34 @@ class PatchRun {
   }
 }
 
+const PACKAGE_RUNNERS = new Set(['npm', 'yarn', 'pnpm']);
+
+/**
+ * Why a test command run by npm, yarn or pnpm cannot work in `root`, or undefined: the worktree has no
+ * package.json, or it has no script the command names (`npm test`, `npm run <name>`). A model shown
+ * that failure could only "fix" it by writing a package.json or a script that passes, so patch-bot
+ * stops before asking.
+ */
+export async function packageScriptProblem(root: string, argv: readonly string[]): Promise<string | undefined> {
+  const runner = argv[0]!.split('/').pop()!;
+  if (!PACKAGE_RUNNERS.has(runner)) return undefined;
+  const text = await fileReader(root)('package.json').catch(() => undefined);
+  if (text === undefined) {
+    return `the test command ${command(argv)} runs through ${runner}, but the repository has no package.json at its root: commit one with a "test" script, or give a command that runs the tests directly, such as ["node", "--test"]`;
+  }
+  const [verb, name] = argv.slice(1);
+  const script = verb === 'test' || verb === 't' ? 'test' : verb === 'run' || verb === 'run-script' ? name : undefined;
+  if (script === undefined) return undefined;
+  let scripts: unknown;
+  try {
+    scripts = (JSON.parse(text) as { scripts?: unknown }).scripts;
+  } catch {
+    return undefined; // npm reports a broken package.json itself; the model may well fix that
+  }
+  const has = typeof scripts === 'object' && scripts !== null && typeof (scripts as Record<string, unknown>)[script] === 'string';
+  return has ? undefined : `the test command ${command(argv)} runs the script "${script}", but package.json has no "scripts.${script}": add it, or give the command that runs the tests`;
+}
+
 const patchBot: WorkerPlugin = {
   name: 'patch-bot',
   async onTask(task, ctx) {
@@ -196,6 +224,8 @@ const patchBot: WorkerPlugin = {
           'exec rules (or "worktree: true") in its spec',
       );
     }
+    const problem = await packageScriptProblem(task.workdir, input.argv);
+    if (problem !== undefined) throw new Error(`patch-bot: ${problem}`);
     return new PatchRun(ctx, input, task.workdir).run();
   },
 };

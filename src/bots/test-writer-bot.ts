@@ -18,6 +18,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChatMessage } from '../protocol/index.js';
 import type { TaskContext, WorkerPlugin } from '../worker/plugin.js';
+import { clipMiddle } from './clip.js';
+import { fenceFor } from './context-files.js';
 import { changedLines } from './diff-lines.js';
 import { EDIT_FORMAT_INSTRUCTIONS, fileReader, parseEditBlocks, planEdits, writePlan } from './edit-blocks.js';
 import { readRange, readStringList, requireWorkdir } from './range-input.js';
@@ -33,7 +35,7 @@ export interface Declined {
   readonly reason: string;
 }
 
-interface Target {
+export interface Target {
   readonly file: string;
   readonly symbols: readonly ExportedSymbol[];
 }
@@ -63,13 +65,16 @@ ${EDIT_FORMAT_INSTRUCTIONS}
 
 Every block you write must have an empty SEARCH part (it creates a new file); never edit existing files.`;
 
-function userPrompt(range: string, framework: TestFramework, targets: readonly Target[], diff: string): string {
+/** The first user message: the changed symbols' source, the framework and the diff (bounded, with a note when cut). */
+export function userPrompt(range: string, framework: TestFramework, targets: readonly Target[], diff: string): string {
+  const shown = clipMiddle(diff, 12_000, 0.8);
+  const fence = fenceFor(shown);
   const parts = [
     `The commit range ${range} added or changed these exported functions and classes:`,
-    ...targets.flatMap((t) => t.symbols.map((s) => `\n${t.file} (line ${s.line}), ${s.kind} ${s.name}:\n\`\`\`\n${s.text}\n\`\`\``)),
+    ...targets.flatMap((t) => t.symbols.map((s) => `\n${t.file} (line ${s.line}), ${s.kind} ${s.name}:\n${fenceFor(s.text)}\n${s.text}\n${fenceFor(s.text)}`)),
     `\nThe project's test framework: ${framework.conventions}`,
     `Each new file is run alone with: ${[...framework.command, '<file>'].join(' ')}`,
-    `\nThe diff of ${range}:\n\`\`\`diff\n${diff.slice(0, 12_000)}\n\`\`\``,
+    `\nThe diff of ${range}:\n${fence}diff\n${shown}\n${fence}`,
     '\nWrite the test files now.',
   ];
   return parts.join('\n');

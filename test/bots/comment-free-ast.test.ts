@@ -42,3 +42,30 @@ describe('comment-only proof (syntax trees without comments)', () => {
     expect(commentOnlyChange(ts, 'a.jsx', jsx, jsx.replace('Hello', 'Bye')).ok).toBe(false);
   });
 });
+
+describe('comment-only proof: what a node keeps outside its children', () => {
+  it('rejects changed unary operators, let for const, implements for extends and import type', () => {
+    const pairs: Array<[string, string]> = [
+      ['export const a = 1;\n', 'export let a = 1;\n'],
+      ['export function f(x: number) {\n  return x++;\n}\n', 'export function f(x: number) {\n  return x--;\n}\n'],
+      ['export function f(x: boolean) {\n  return !x;\n}\n', 'export function f(x: boolean) {\n  return -x;\n}\n'],
+      ['export class A extends B {}\n', 'export class A implements B {}\n'],
+      ['import type { A } from "./a";\nexport type B = A;\n', 'import { A } from "./a";\nexport type B = A;\n'],
+    ];
+    for (const [code, changed] of pairs) {
+      const result = commentOnlyChange(ts, 'src/x.ts', code, `/** Doc. */\n${changed}`);
+      expect(result.ok, changed).toBe(false);
+      expect(!result.ok && result.reason).toMatch(/^src\/x\.ts: the edit changes code, not only comments: the original's `/);
+    }
+    expect(commentOnlyChange(ts, 'src/x.ts', 'export let a = 1;\n', '/** The a. */\nexport let a = 1;\n')).toEqual({ ok: true });
+    // A one-line block or object spread over lines (a comment inside) is still the same code.
+    const oneLine = 'export function f() { return { a: [1, 2] }; }\n';
+    const spread = 'export function f() {\n  // The pair.\n  return {\n    a: [\n      1, // one\n      2\n    ]\n  };\n}\n';
+    expect(commentOnlyChange(ts, 'src/x.ts', oneLine, spread)).toEqual({ ok: true });
+  });
+
+  it('accepts a comment above a syntax error the file already had', () => {
+    const broken = 'export function f() {}\nconst x = ;\n';
+    expect(commentOnlyChange(ts, 'src/x.ts', broken, `/** F. */\n${broken}`)).toEqual({ ok: true });
+  });
+});

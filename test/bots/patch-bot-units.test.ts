@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clipMiddle, clipTail } from '../../src/bots/clip.js';
 import { fenceFor, formatFile, gatherFiles, localImports, pathsInText } from '../../src/bots/context-files.js';
+import { packageScriptProblem } from '../../src/bots/patch-bot.js';
 import { parsePatchInput } from '../../src/bots/patch-input.js';
 import { describeRun, firstRequest, PATCH_SYSTEM_PROMPT } from '../../src/bots/patch-prompt.js';
 import { builtinPluginPath } from '../../src/spec/builtins.js';
@@ -124,5 +125,22 @@ describe('patch-bot in the sandbox', () => {
     const urls = [...new Set(readFileSync(log, 'utf8').trim().split('\n'))];
     expect(urls.filter((u) => u.startsWith('file:')).map((u) => u.slice(pathToFileURL(ROOT).href.length))).toEqual(['dist/bots/patch-bot.js']);
     expect(urls.filter((u) => u.startsWith('node:')).sort()).toEqual(['node:fs/promises', 'node:path']);
+  });
+});
+
+describe('patch-bot before the first run', () => {
+  it('stops when npm, yarn or pnpm has no package.json or no script to run, so the model cannot write one that passes', async () => {
+    const bare = project({ 'src/a.js': 'export {};\n' });
+    expect(await packageScriptProblem(bare, ['npm', 'test'])).toBe(
+      'the test command `npm test` runs through npm, but the repository has no package.json at its root: commit one with a "test" script, or give a command that runs the tests directly, such as ["node", "--test"]',
+    );
+    expect(await packageScriptProblem(bare, ['node', '--test'])).toBeUndefined();
+    const noScript = project({ 'package.json': '{"scripts":{"lint":"eslint ."}}' });
+    expect(await packageScriptProblem(noScript, ['npm', 'test'])).toBe(
+      'the test command `npm test` runs the script "test", but package.json has no "scripts.test": add it, or give the command that runs the tests',
+    );
+    expect(await packageScriptProblem(noScript, ['pnpm', 'run', 'unit'])).toMatch(/no "scripts\.unit"/);
+    expect(await packageScriptProblem(noScript, ['npm', 'run', 'lint'])).toBeUndefined();
+    expect(await packageScriptProblem(project({ 'package.json': '{"scripts":{"test":"node --test"}}' }), ['npm', 'test', '--', 'a.test.js'])).toBeUndefined();
   });
 });

@@ -79,6 +79,34 @@ describe('exported symbols (TypeScript compiler API)', () => {
     expect(touchedBy(symbols('src/m.ts', text), 'all').map((s) => s.name)).toEqual(['a', 'b']);
   });
 
+  it('reads the paths git quotes (non-ASCII, quotes) and the ones it ends with a tab (spaces)', () => {
+    const diff = [
+      'diff --git "a/src/caf\\303\\251.ts" "b/src/caf\\303\\251.ts"',
+      '--- "a/src/caf\\303\\251.ts"',
+      '+++ "b/src/caf\\303\\251.ts"',
+      '@@ -1 +1 @@',
+      '-a',
+      '+b',
+      'diff --git a/x y.ts b/x y.ts',
+      '--- a/x y.ts\t',
+      '+++ b/x y.ts\t',
+      '@@ -2 +2 @@',
+      '-a',
+      '+b',
+      'diff --git "a/q\\"t.ts" "b/q\\"t.ts"',
+      '--- "a/q\\"t.ts"',
+      '+++ "b/q\\"t.ts"',
+      '@@ -3 +3 @@',
+      '-a',
+      '+b',
+    ].join('\n');
+    expect([...changedLines(diff)].map(([path, lines]) => [path, [...lines]])).toEqual([
+      ['src/café.ts', [1]],
+      ['x y.ts', [2]],
+      ['q"t.ts', [3]],
+    ]);
+  });
+
   it('reads TypeScript and JavaScript sources, not declaration files or other languages', () => {
     expect(['a.ts', 'b.tsx', 'c.mjs', 'd.cjs', 'e.js', 'f.mts', 'g.d.ts', 'h.py', 'i.json'].filter(isScriptFile)).toEqual(['a.ts', 'b.tsx', 'c.mjs', 'd.cjs', 'e.js', 'f.mts']);
   });
