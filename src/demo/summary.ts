@@ -1,0 +1,73 @@
+/**
+ * The demo's closing text: per agent its tasks, commits and spend; the fleet's total; every check; and
+ * where the repository and the logs are, with commands to look at them.
+ */
+import type { AgentStatus } from '../control/methods.js';
+import { commitsOf, type DemoOutcome } from './run.js';
+
+/** `$0.12`, or six decimals below a cent, as `codex fleet status` prints dollars. */
+function usd(n: number): string {
+  return `$${n.toFixed(n !== 0 && Math.abs(n) < 0.01 ? 6 : 2)}`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function tasksCell(a: AgentStatus | undefined): string {
+  if (!a) return '-';
+  const parts = [`${a.done} done`];
+  if (a.failed > 0) parts.push(`${a.failed} failed`);
+  if (a.queued + a.running > 0) parts.push(`${a.queued + a.running} unfinished`);
+  return parts.join(', ');
+}
+
+function commitsCell(outcome: DemoOutcome, agent: string): string {
+  const task = outcome.tasks.find((t) => t.task.agent === agent);
+  if (!task) return '-';
+  const commits = commitsOf(task.view);
+  if (commits.length === 0) return 'none';
+  if (task.landedByDemo) return `${plural(commits.length, 'commit')}, landed on ${task.landedByDemo.branch} (${task.landedByDemo.sha.slice(0, 7)})`;
+  const landed = commits.filter((c) => c.outcome === 'landed');
+  if (landed.length === commits.length) return `${plural(commits.length, 'commit')} on ${outcome.repo.branch}`;
+  const branches = [...new Set(commits.map((c) => c.branch))];
+  return `${plural(commits.length, 'commit')} on ${branches.join(', ')}`;
+}
+
+function spendCell(a: AgentStatus | undefined): string {
+  if (!a) return '-';
+  const raised = a.budget_source === 'override' ? ` (budget raised from ${usd(a.cost_budget)} to ${usd(a.budget_usd)})` : ` of ${usd(a.budget_usd)}`;
+  return `${usd(a.spent_usd)}${raised}, ${plural(a.calls, 'call')}`;
+}
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/** The summary as lines of text. */
+export function formatSummary(outcome: DemoOutcome): string[] {
+  const failed = outcome.checks.filter((c) => !c.ok);
+  const seconds = (outcome.elapsedMs / 1000).toFixed(1);
+  const lines: string[] = [];
+  lines.push(failed.length === 0 ? `codex fleet demo: all ${outcome.checks.length} checks passed in ${seconds} s` : `codex fleet demo: ${failed.length} of ${outcome.checks.length} checks FAILED (${seconds} s)`);
+  lines.push('');
+  const rows: string[][] = [['agent', 'tasks', 'commits', 'spend']];
+  for (const t of outcome.tasks) {
+    const agent = outcome.agents.find((a) => a.name === t.task.agent);
+    rows.push([t.task.agent, tasksCell(agent), commitsCell(outcome, t.task.agent), spendCell(agent)]);
+  }
+  rows.push(['fleet', '', '', `${usd(outcome.totals.spent_usd)}, ${plural(outcome.totals.calls, 'call')}, ${outcome.totals.input_tokens + outcome.totals.output_tokens} tokens`]);
+  lines.push(...table(rows).map((l) => `  ${l}`));
+  lines.push('');
+  for (const check of outcome.checks) {
+    lines.push(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}`);
+    for (const detail of check.detail.split('\n')) lines.push(`       ${detail}`);
+  }
+  lines.push('');
+  lines.push(`The repository: ${outcome.places.repo}`);
+  lines.push(`  cd ${outcome.places.repo} && git log --oneline --all --graph && npm test`);
+  lines.push(`The fleet's state and logs: ${outcome.places.stateDir}`);
+  lines.push(`  ${outcome.places.logs}/events.jsonl (every event), model-requests.jsonl (every model request), codex-fleet.yaml`);
+  return lines;
+}
