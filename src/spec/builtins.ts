@@ -1,5 +1,6 @@
 /** The role plugins that ship with codex fleet, named in specs as `plugin: builtin:<name>`. */
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../sandbox/paths.js';
 
 export const BUILTIN_PLUGINS = Object.freeze(['patch-bot', 'test-writer-bot', 'doc-bot'] as const);
 export type BuiltinPlugin = (typeof BUILTIN_PLUGINS)[number];
@@ -8,7 +9,10 @@ export function isBuiltinPlugin(name: string): name is BuiltinPlugin {
   return (BUILTIN_PLUGINS as readonly string[]).includes(name);
 }
 
-/** Absolute path of a built-in plugin's compiled module. */
+/**
+ * Absolute path of a built-in plugin's compiled module, in the package's `dist/` (also when codex fleet
+ * runs from source, as the worker runner does: workers always run built code).
+ */
 export function builtinPluginPath(name: BuiltinPlugin): string {
-  return fileURLToPath(new URL(`../bots/${name}.js`, import.meta.url));
+  return join(packageRoot(), 'dist', 'src', 'bots', `${name}.js`);
 }

@@ -195,8 +195,19 @@ export function startWorker(options: RunnerOptions): RunningWorker {
   return { connection: conn, state: () => state, done };
 }
 
+/**
+ * An `RpcError` from another copy of the RPC module (a plugin loaded beside the bundled runner, such as
+ * the built-in bots, has its own) as this module's class; anything else as it is.
+ */
+function asRpcError(err: unknown): unknown {
+  if (err instanceof RpcError || !(err instanceof Error) || err.name !== 'RpcError') return err;
+  const { code, data } = err as Error & { code?: unknown; data?: unknown };
+  return Number.isInteger(code) ? new RpcError(code as number, err.message, data) : err;
+}
+
 /** The wire error for a failed task. */
-function taskError(err: unknown, cancellation: TaskCancellation): RpcError {
+function taskError(thrown: unknown, cancellation: TaskCancellation): RpcError {
+  const err = asRpcError(thrown);
   if (err instanceof RpcError) {
     // Our own range passes through (BudgetExceeded, ExecNotAllowed, …); a standard code would be misread
     // as a problem with the task/run request itself.
