@@ -1,4 +1,193 @@
-/** Built-in plugin `builtin:test-writer-bot` (not implemented yet: see unavailable.ts). */
-import { unavailableBot } from './unavailable.js';
+/**
+ * Built-in plugin `builtin:test-writer-bot`: writes failing test scaffolds for the exported functions and
+ * classes a commit range added or changed.
+ *
+ * 1. The range's diff comes from the supervisor (`ctx.repo.diff`); TypeScript and JavaScript files are
+ *    parsed with the compiler API (loaded only now) to find the exported functions and classes whose
+ *    declarations the diff touched. Other files are declined, each with a reason in the output.
+ * 2. The test framework is detected from package.json (node --test, vitest, jest, mocha).
+ * 3. The model is asked for new test files as empty-SEARCH edit blocks (src/bots/edit-blocks.ts); blocks
+ *    that do not apply are fed back, up to the task's turn limit.
+ * 4. Each file is run alone (`ctx.exec`, the agent's exec rules must allow the command). A scaffold is
+ *    kept only when the runner collected at least one test from it and at least one test fails: it pins
+ *    down behaviour still to be implemented or checked. The others are deleted.
+ * 5. The kept files are committed (`ctx.commit`; the spec's `land: branch` keeps failing tests off the
+ *    user's branch).
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ChatMessage } from '../protocol/index.js';
+import type { TaskContext, WorkerPlugin } from '../worker/plugin.js';
+import { changedLines } from './diff-lines.js';
+import { EDIT_FORMAT_INSTRUCTIONS, fileReader, parseEditBlocks, planEdits, writePlan } from './edit-blocks.js';
+import { readRange, readStringList, requireWorkdir } from './range-input.js';
+import { detectFramework, type TestFramework } from './test-framework.js';
+import { exportedSymbols, touchedBy, type ExportedSymbol } from './ts-exports.js';
+import { isScriptFile, loadTypeScript, parseSource } from './typescript.js';
 
-export default unavailableBot('test-writer-bot');
+const BOT = 'test-writer-bot';
+
+/** A changed file test-writer-bot will not write tests for, and why. */
+export interface Declined {
+  readonly file: string;
+  readonly reason: string;
+}
+
+interface Target {
+  readonly file: string;
+  readonly symbols: readonly ExportedSymbol[];
+}
+
+/** The output of a task. */
+export interface TestWriterOutput {
+  readonly range: string;
+  readonly framework: { readonly name: string; readonly detected_from: string; readonly command: readonly string[] } | null;
+  readonly symbols: readonly { readonly file: string; readonly name: string; readonly kind: string }[];
+  readonly kept: readonly { readonly file: string; readonly tests: number; readonly failed: number; readonly reason: string }[];
+  readonly dropped: readonly { readonly file: string; readonly reason: string }[];
+  readonly declined: readonly Declined[];
+  readonly turns: number;
+  readonly commit: { readonly sha: string; readonly branch?: string } | null;
+}
+
+const TEST_FILE = /(^|\/)(__tests__|tests?)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
+
+export const SYSTEM_PROMPT = `You are test-writer-bot, a careful engineer who writes unit tests for code that was just added or changed.
+You write NEW test files only. Each test states one behaviour the code should have, with concrete inputs
+and the exact expected result, including edge cases (empty input, zero, negative numbers, errors thrown).
+Import the code under test by a relative path from the test file. Keep each file small and self-contained.
+Tests are kept only when the test runner collects them and at least one of them fails on the current code,
+so favour behaviour that is easy to get wrong over restating what the code obviously does.
+
+${EDIT_FORMAT_INSTRUCTIONS}
+
+Every block you write must have an empty SEARCH part (it creates a new file); never edit existing files.`;
+
+function userPrompt(range: string, framework: TestFramework, targets: readonly Target[], diff: string): string {
+  const parts = [
+    `The commit range ${range} added or changed these exported functions and classes:`,
+    ...targets.flatMap((t) => t.symbols.map((s) => `\n${t.file} (line ${s.line}), ${s.kind} ${s.name}:\n\`\`\`\n${s.text}\n\`\`\``)),
+    `\nThe project's test framework: ${framework.conventions}`,
+    `Each new file is run alone with: ${[...framework.command, '<file>'].join(' ')}`,
+    `\nThe diff of ${range}:\n\`\`\`diff\n${diff.slice(0, 12_000)}\n\`\`\``,
+    '\nWrite the test files now.',
+  ];
+  return parts.join('\n');
+}
+
+/** Finds the exported functions and classes the range touched; declines what the bot cannot read. */
+async function findTargets(ctx: TaskContext, workdir: string, range: string): Promise<{ targets: Target[]; declined: Declined[]; diff: string }> {
+  const { files, diff } = await ctx.repo.diff(range, { signal: ctx.signal });
+  const declined: Declined[] = [];
+  const candidates = [];
+  for (const f of files) {
+    if (f.status === 'deleted') continue;
+    if (TEST_FILE.test(f.path)) declined.push({ file: f.path, reason: 'is a test file' });
+    else if (!isScriptFile(f.path)) {
+      declined.push({ file: f.path, reason: 'is not TypeScript or JavaScript (.ts, .tsx, .mts, .cts, .js, .jsx, .mjs, .cjs); test-writer-bot reads only those' });
+    } else candidates.push(f);
+  }
+  if (candidates.length === 0) return { targets: [], declined, diff };
+  const ts = await loadTypeScript();
+  const lines = changedLines(diff);
+  const targets: Target[] = [];
+  for (const f of candidates) {
+    const text = await readFile(join(workdir, f.path), 'utf8');
+    const exported = exportedSymbols(ts, parseSource(ts, f.path, text)).filter((s) => s.kind === 'function' || s.kind === 'class');
+    const touched = touchedBy(exported, f.status === 'added' ? 'all' : (lines.get(f.path) ?? new Set()));
+    if (touched.length > 0) targets.push({ file: f.path, symbols: touched });
+    else declined.push({ file: f.path, reason: 'no exported function or class was added or changed in it' });
+  }
+  return { targets, declined, diff };
+}
+
+/** Asks for scaffolds until their blocks apply (new files only) or the turns run out; returns the files written. */
+async function writeScaffolds(ctx: TaskContext, workdir: string, messages: ChatMessage[]): Promise<{ files: string[]; turns: number; problems: string[] }> {
+  let problems: string[] = [];
+  for (let turn = 1; turn <= ctx.limits.max_turns; turn++) {
+    const reply = await ctx.model.complete({ messages, stream: false }, { signal: ctx.signal }).text();
+    const parsed = parseEditBlocks(reply);
+    problems = [...parsed.problems];
+    for (const block of parsed.blocks) {
+      if (block.search.trim() !== '') problems.push(`block at line ${block.line}: ${block.path} is an existing file; write new test files only (an empty SEARCH part)`);
+    }
+    if (problems.length === 0) {
+      const plan = await planEdits(parsed.blocks, fileReader(workdir));
+      if (plan.ok) {
+        await writePlan(workdir, plan.files);
+        return { files: [...plan.files.keys()], turns: turn, problems: [] };
+      }
+      problems = [...plan.problems];
+    }
+    ctx.log(`test-writer-bot: the reply's edit blocks do not apply (turn ${turn})`, { level: 'warn', fields: { problems } });
+    messages.push({ role: 'assistant', content: reply });
+    messages.push({ role: 'user', content: `Your edit blocks were not applied:\n- ${problems.join('\n- ')}\nSend the test files again as new files.` });
+  }
+  return { files: [], turns: ctx.limits.max_turns, problems };
+}
+
+async function onTask(task: Parameters<WorkerPlugin['onTask']>[0], ctx: TaskContext): Promise<TestWriterOutput> {
+  const range = readRange(BOT, task.input);
+  const command = readStringList(BOT, task.input, 'test', '["npm", "test", "--"]');
+  const workdir = requireWorkdir(BOT, task);
+  await ctx.progress(`reading the changes of ${range}`, 0.05);
+  const { targets, declined, diff } = await findTargets(ctx, workdir, range);
+  const symbols = targets.flatMap((t) => t.symbols.map((s) => ({ file: t.file, name: s.name, kind: s.kind })));
+  const empty = { range, symbols, kept: [], dropped: [], declined, turns: 0, commit: null };
+  if (targets.length === 0) {
+    ctx.setSummary(`No new or changed exported functions or classes in ${range}; nothing to test`);
+    return { ...empty, framework: null };
+  }
+  const manifest = await fileReader(workdir)('package.json');
+  const detected = detectFramework(manifest, command);
+  if (detected === undefined) {
+    throw new Error(
+      `${BOT}: no test framework found in ${manifest === undefined ? 'the repository (it has no package.json)' : 'package.json'}: ` +
+        'make scripts.test run node --test, vitest, jest or mocha, or list one in devDependencies',
+    );
+  }
+  const { framework } = detected;
+  const frameworkOut = { name: framework.name, detected_from: detected.detectedFrom, command: framework.command };
+  await ctx.progress(`asking for test scaffolds (${symbols.length} symbols, ${framework.name})`, 0.2);
+  const messages: ChatMessage[] = [
+    { role: 'system', content: SYSTEM_PROMPT },
+    { role: 'user', content: userPrompt(range, framework, targets, diff) },
+  ];
+  const written = await writeScaffolds(ctx, workdir, messages);
+  if (written.files.length === 0) {
+    throw new Error(`${BOT}: after ${written.turns} model replies no test file could be written: ${written.problems.join('; ')}`);
+  }
+  const kept: { file: string; tests: number; failed: number; reason: string }[] = [];
+  const dropped: { file: string; reason: string }[] = [];
+  for (const [i, file] of written.files.entries()) {
+    await ctx.progress(`running ${file}`, 0.4 + (0.5 * i) / written.files.length);
+    const run = await ctx.exec([...framework.command, file], { signal: ctx.signal });
+    const { tests, failed, fileOnly } = framework.counts(`${run.stdout}\n${run.stderr}`, file);
+    let reason: string | undefined;
+    if (run.timed_out) reason = 'the test run timed out';
+    else if (tests === undefined) reason = `not collected: the ${framework.name} runner printed no test summary (exit ${run.exit_code ?? run.signal})`;
+    else if (fileOnly && (failed ?? 0) > 0) reason = `not collected: it fails to load, so the ${framework.name} runner found no tests in it (exit ${run.exit_code ?? run.signal})`;
+    else if (tests === 0) reason = `not collected: the ${framework.name} runner found no tests in it`;
+    else if ((failed ?? 0) === 0) reason = `all ${tests} tests pass on the current code, so it pins down nothing new`;
+    if (reason === undefined) {
+      kept.push({ file, tests: tests!, failed: failed!, reason: `collected ${tests} tests, ${failed} fail` });
+    } else {
+      dropped.push({ file, reason });
+      await rm(join(workdir, file), { force: true });
+    }
+  }
+  let commit: TestWriterOutput['commit'] = null;
+  if (kept.length > 0) {
+    const names = [...new Set(symbols.map((s) => s.name))].slice(0, 4).join(', ');
+    commit = await ctx.commit(`Add failing test scaffolds for ${names}`, kept.map((k) => k.file), { signal: ctx.signal });
+  }
+  ctx.setSummary(
+    kept.length > 0
+      ? `Kept ${kept.length} failing test scaffold${kept.length === 1 ? '' : 's'} (${kept.map((k) => k.file).join(', ')}); dropped ${dropped.length}`
+      : `No scaffold kept: ${dropped.map((d) => `${d.file} ${d.reason}`).join('; ')}`,
+  );
+  return { range, framework: frameworkOut, symbols, kept, dropped, declined, turns: written.turns, commit };
+}
+
+const plugin: WorkerPlugin = { name: BOT, onTask: (task, ctx) => onTask(task, ctx) };
+export default plugin;

@@ -121,11 +121,13 @@ const COMMAND_READ = [
 const COMMAND_EXEC = ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/lib', '/usr/libexec', '/usr/local/lib'];
 
 /**
- * Packages (beyond the codex-fleet package itself) that the Node runner imports at run time; each is
- * made readable where Node would resolve it. None: the runner is bundled into one file
- * (scripts/bundle-worker.mjs). List here any package the bundle ever leaves external.
+ * Packages (beyond the codex-fleet package itself) that a Node worker imports at run time; each is made
+ * readable where Node would resolve it. The runner itself needs none (it is bundled into one file,
+ * scripts/bundle-worker.mjs); the built-in bots (dist/src/bots) import `typescript` for the compiler
+ * API, lazily, when a task needs it. When the package is out of the sandbox user's reach, stage.ts
+ * copies what the bots import of these packages next to the staged runner.
  */
-export const RUNNER_DEPENDENCIES: readonly string[] = Object.freeze([]);
+export const RUNNER_DEPENDENCIES: readonly string[] = Object.freeze(['typescript']);
 
 export interface CompileOptions {
   readonly kind: SandboxKind;

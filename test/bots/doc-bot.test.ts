@@ -1,0 +1,102 @@
+/**
+ * doc-bot end to end: real git, the real sandboxed worker running builtin:doc-bot with its shipped spec
+ * (land: commit), and recorded replies from the local model server over HTTP. An edit that changes code
+ * is rejected and fed back; the comment-only edit lands on the user's branch.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commitFiles, git, outputOf, startBotFleet } from './range-bot-fleet.js';
+
+const SOURCE = `/** Squares a number. */
+export function square(x: number): number {
+  return x * x;
+}
+
+export function area(width: number, height: number): number {
+  return width * height;
+}
+
+export class Rect {
+  constructor(readonly width: number, readonly height: number) {}
+}
+`;
+
+const edit = (search: string, replace: string) => `src/geometry.ts\n<<<<<<< SEARCH\n${search}\n=======\n${replace}\n>>>>>>> REPLACE\n`;
+
+const AREA_DOC = '/**\n * The area of a rectangle.\n * @param width - its width\n * @param height - its height\n * @returns width times height\n */';
+const RECT_DOC = '/** A rectangle of a given width and height. */';
+
+/** Documents both symbols but also "fixes" the code: must be rejected. */
+const SNEAKY = `I documented the symbols and made area safer.\n\n${edit(
+  'export function area(width: number, height: number): number {\n  return width * height;',
+  `${AREA_DOC}\nexport function area(width: number, height: number): number {\n  return Math.abs(width * height);`,
+)}\n${edit('export class Rect {', `${RECT_DOC}\nexport class Rect {`)}`;
+
+const GOOD = `${edit('export function area(width: number, height: number): number {', `${AREA_DOC}\nexport function area(width: number, height: number): number {`)}\n${edit(
+  'export class Rect {',
+  `${RECT_DOC}\nexport class Rect {`,
+)}`;
+
+function makeRepo(repo: string): void {
+  commitFiles(repo, 'start', { 'package.json': '{"name":"shapes","version":"1.0.0","private":true}\n', 'src/geometry.ts': '/** Squares a number. */\nexport function square(x: number): number {\n  return x * x;\n}\n' });
+  commitFiles(repo, 'Add area and Rect', { 'src/geometry.ts': SOURCE, 'notes.md': '# notes\n' });
+}
+
+describe('doc-bot', () => {
+  it('rejects an edit that also changes code, feeds the reason back, and lands the comment-only edit on the user\'s branch', async () => {
+    const f = await startBotFleet('doc-bot', makeRepo, {
+      replies: [
+        { name: 'sneaky', match: { message: '^You are doc-bot', last_message: 'function area \\(line 6\\), class Rect \\(line 10\\)' }, content: SNEAKY, usage: { input_tokens: 700, output_tokens: 120 } },
+        { name: 'comments-only', match: { last_message: 'the edit changes code, not only comments' }, content: GOOD, usage: { input_tokens: 950, output_tokens: 110 } },
+      ],
+    });
+    const before = git(f.repo, 'rev-parse', 'main');
+    const done = await f.run({});
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    const out = outputOf(done);
+    expect(out.files).toEqual(['src/geometry.ts']);
+    expect(out.documented).toEqual([
+      { file: 'src/geometry.ts', name: 'area', kind: 'function' },
+      { file: 'src/geometry.ts', name: 'Rect', kind: 'class' },
+    ]);
+    expect(out.undocumented).toEqual([]);
+    expect(out.declined).toEqual([{ file: 'notes.md', reason: 'is not TypeScript or JavaScript (.ts, .tsx, .mts, .cts, .js, .jsx, .mjs, .cjs); doc-bot documents only those' }]);
+    expect(out.turns).toBe(2);
+    const reason = 'src/geometry.ts: the edit changes code, not only comments: at line 13 (`Math.abs(width * height);`), where the original has line 7 (`width * height;`)';
+    expect(out.rejected).toEqual([reason]);
+
+    // The reason was fed back: the second request's last message carries it.
+    const requests = f.server.requests();
+    expect(requests.map((r) => r.reply)).toEqual(['sneaky', 'comments-only']);
+    const second = (requests[1]!.body as { messages: { role: string; content: string }[] }).messages;
+    expect(second[0]!.content.startsWith('You are doc-bot')).toBe(true);
+    expect(second.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(second[2]!.content).toBe(SNEAKY);
+    expect(second[3]!.content).toContain(reason);
+
+    // land: commit: one commit on main, only comment lines added, nothing removed; the file is as reviewed.
+    expect(out.commit).toEqual({ sha: git(f.repo, 'rev-parse', 'main'), branch: 'main' });
+    expect(git(f.repo, 'rev-parse', 'main~1')).toBe(before);
+    expect(git(f.repo, 'log', '-1', '--format=%s', 'main')).toBe('Document area, Rect');
+    const diff = git(f.repo, 'diff', '--unified=0', 'main~1', 'main').split('\n');
+    const changed = diff.filter((l) => /^[+-](?![+-]{2} )/.test(l));
+    expect(changed.length).toBe(7);
+    expect(changed.every((l) => /^\+\s*(\/\*\*|\*)/.test(l))).toBe(true);
+    const expected = SOURCE.replace('export function area', `${AREA_DOC}\nexport function area`).replace('export class Rect', `${RECT_DOC}\nexport class Rect`);
+    expect(git(f.repo, 'show', 'main:src/geometry.ts')).toBe(expected.trimEnd());
+    expect(readFileSync(join(f.repo, 'src/geometry.ts'), 'utf8')).toBe(expected);
+    expect(git(f.repo, 'status', '--porcelain')).toBe('');
+  });
+
+  it('fails after limits.max_turns rejected edits, naming the last reason; nothing is committed', async () => {
+    const f = await startBotFleet('doc-bot', makeRepo, { replies: [{ name: 'sneaky', content: SNEAKY, times: 'always' }] });
+    const before = git(f.repo, 'rev-parse', 'main');
+    const done = await f.run({ files: ['src/geometry.ts'] });
+    expect(done.state).toBe('failed');
+    expect(JSON.stringify(done.error)).toContain('doc-bot: no acceptable edit in 4 model replies (limits.max_turns); the last was rejected because: src/geometry.ts: the edit changes code, not only comments');
+    expect(f.server.requests()).toHaveLength(4);
+    expect(git(f.repo, 'rev-parse', 'main')).toBe(before);
+    expect(readFileSync(join(f.repo, 'src/geometry.ts'), 'utf8')).toBe(SOURCE);
+  });
+});

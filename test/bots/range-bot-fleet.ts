@@ -1,0 +1,107 @@
+/**
+ * The set-up of the built-in bots' integration tests: a real git repository, the bot's shipped spec
+ * (agents/<bot>.yaml) in a private fleet directory, the local model server with recorded replies, and a
+ * real supervisor whose sandboxed worker runs the bot and reaches the server over HTTP.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
+import type { TaskView } from '../../src/control/methods.js';
+import type { ModelScriptInput, ModelServer } from '../../src/model-server/index.js';
+import { resolvePrice } from '../../src/pricing/index.js';
+import type { FleetEvent } from '../../src/supervisor/events.js';
+import { pricingOf } from '../../src/supervisor/model-meter.js';
+import { Supervisor } from '../../src/utils/agent/supervisor.js';
+import { repoRoot } from '../helpers/cli.js';
+import { expectNoProcessesLeft, loadAgents, makeFleetDir, removeFleetDir, type FleetDir } from '../supervisor/helpers.js';
+import { serveModel } from '../supervisor/model-helpers.js';
+
+const IDENTITY = ['-c', 'user.name=Test User', '-c', 'user.email=test@example.com'];
+
+export function git(repo: string, ...args: string[]): string {
+  return execFileSync('git', [...IDENTITY, '-C', repo, ...args], { encoding: 'utf8' }).trim();
+}
+
+/** Writes `files` under `repo` and commits them (a new repository on branch main when `repo` is new). */
+export function commitFiles(repo: string, message: string, files: Record<string, string>): string {
+  mkdirSync(repo, { recursive: true });
+  if (!gitDirExists(repo)) git(repo, 'init', '-q', '-b', 'main');
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(repo, path)), { recursive: true });
+    writeFileSync(join(repo, path), content);
+  }
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-q', '-m', message);
+  return git(repo, 'rev-parse', 'HEAD');
+}
+
+function gitDirExists(repo: string): boolean {
+  try {
+    execFileSync('git', ['-C', repo, 'rev-parse', '--git-dir'], { stdio: 'ignore' });
+    return execFileSync('git', ['-C', repo, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' }).trim() === repo;
+  } catch {
+    return false;
+  }
+}
+
+export interface BotFleet {
+  readonly dir: FleetDir;
+  readonly repo: string;
+  readonly sup: Supervisor;
+  readonly server: ModelServer;
+  readonly events: FleetEvent[];
+  /** Submits a task to the bot and waits for it to end. */
+  run(input: unknown): Promise<TaskView>;
+}
+
+const fleets: { dir: FleetDir; sup?: Supervisor }[] = [];
+afterEach(async () => {
+  for (const f of fleets.splice(0)) {
+    await f.sup?.stop(true);
+    await expectNoProcessesLeft(f.dir.root);
+    removeFleetDir(f.dir);
+  }
+});
+
+/**
+ * Starts a fleet of one built-in bot, with its spec from agents/<bot>.yaml, on the repository that
+ * `makeRepo` creates in the given folder, its model calls answered by `script`.
+ */
+export async function startBotFleet(bot: string, makeRepo: (repo: string) => void, script: ModelScriptInput): Promise<BotFleet> {
+  const dir = makeFleetDir('cf-bot-');
+  const entry: { dir: FleetDir; sup?: Supervisor } = { dir };
+  fleets.push(entry);
+  const repo = join(dir.root, 'repo');
+  makeRepo(repo);
+  copyFileSync(join(repoRoot, 'agents', `${bot}.yaml`), join(dir.agentsDir, `${bot}.yaml`));
+  const server = await serveModel(script);
+  const events: FleetEvent[] = [];
+  const sup = await Supervisor.start({
+    agents: await loadAgents(dir),
+    stateDir: dir.stateDir,
+    projectDir: repo,
+    slotRoot: join(dir.root, 'slots'),
+    gitIdentity: { name: 'Fleet Test', email: 'fleet@example.com' },
+    onEvent: (e) => events.push(e),
+    models: {
+      provider: () => ({ name: 'local', api: 'chat', baseURL: server.url, apiKey: 'sk-test', maxRetries: 0 }),
+      pricing: (model) => pricingOf(resolvePrice(model)!),
+    },
+  });
+  entry.sup = sup;
+  return {
+    dir,
+    repo,
+    sup,
+    server,
+    events,
+    async run(input) {
+      const { task } = await sup.submit(bot, input);
+      return sup.waitTask(task.id, 120_000, new AbortController().signal);
+    },
+  };
+}
+
+/** A finished task's output. */
+export const outputOf = (t: TaskView): Record<string, any> => (t.result as { output: Record<string, any> }).output;

@@ -1,0 +1,127 @@
+/**
+ * test-writer-bot end to end: real git, the real sandboxed worker running builtin:test-writer-bot with
+ * its shipped spec, `node --test` through the exec service, and recorded replies from the local model
+ * server over HTTP.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commitFiles, git, outputOf, startBotFleet } from './range-bot-fleet.js';
+
+const block = (path: string, content: string) => `${path}\n<<<<<<< SEARCH\n=======\n${content}>>>>>>> REPLACE\n`;
+
+const FAILING = `import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clamp } from '../src/math.js';
+
+test('clamp keeps a value that is inside the range', () => {
+  assert.equal(clamp(5, 0, 10), 5);
+});
+
+test('clamp refuses a range whose min is above its max', () => {
+  assert.throws(() => clamp(5, 10, 0), RangeError);
+});
+`;
+const PASSING = `import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clamp } from '../src/math.js';
+
+test('clamp raises a value below the range to its min', () => {
+  assert.equal(clamp(-3, 0, 10), 0);
+});
+`;
+const NO_TESTS = `import { clamp } from '../src/math.js';
+
+export const cases = [[5, 0, 10]];
+void clamp;
+`;
+
+const REPLY = `Here are the scaffolds.\n\n${block('test/clamp.test.js', FAILING)}\n${block('test/clamp-min.test.js', PASSING)}\n${block('test/clamp-cases.test.js', NO_TESTS)}`;
+
+/** A dependency-free package tested with node --test, whose last commit adds an exported function. */
+function makeRepo(repo: string): void {
+  commitFiles(repo, 'start', {
+    'package.json': '{"name":"calc","version":"1.0.0","private":true,"type":"module","scripts":{"test":"node --test"}}\n',
+    'src/math.js': 'export function add(a, b) {\n  return a + b;\n}\n',
+    'README.md': '# calc\n',
+  });
+  commitFiles(repo, 'Add clamp', {
+    'src/math.js': 'export function add(a, b) {\n  return a + b;\n}\n\nexport function clamp(value, min, max) {\n  return Math.min(Math.max(value, min), max);\n}\n',
+    'README.md': '# calc\n\nAdds and clamps.\n',
+  });
+}
+
+describe('test-writer-bot', () => {
+  it('commits on its fleet/ branch only the scaffold that node --test collects and that fails; drops the others with reasons', async () => {
+    const f = await startBotFleet('test-writer-bot', makeRepo, {
+      replies: [
+        {
+          name: 'scaffolds',
+          match: { message: '^You are test-writer-bot', last_message: 'function clamp\\(value, min, max\\)' },
+          content: REPLY,
+          usage: { input_tokens: 900, output_tokens: 250 },
+        },
+      ],
+    });
+    const mainBefore = git(f.repo, 'rev-parse', 'main');
+    const done = await f.run({});
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    const out = outputOf(done);
+    expect(out.range).toBe('HEAD~1..HEAD');
+    expect(out.framework).toEqual({ name: 'node', detected_from: 'package.json scripts.test "node --test"', command: ['node', '--test'] });
+    expect(out.symbols).toEqual([{ file: 'src/math.js', name: 'clamp', kind: 'function' }]);
+    expect(out.declined).toEqual([
+      { file: 'README.md', reason: 'is not TypeScript or JavaScript (.ts, .tsx, .mts, .cts, .js, .jsx, .mjs, .cjs); test-writer-bot reads only those' },
+    ]);
+    expect(out.kept).toEqual([{ file: 'test/clamp.test.js', tests: 2, failed: 1, reason: 'collected 2 tests, 1 fail' }]);
+    expect(out.dropped).toEqual([
+      { file: 'test/clamp-min.test.js', reason: 'all 1 tests pass on the current code, so it pins down nothing new' },
+      { file: 'test/clamp-cases.test.js', reason: 'not collected: the node runner found no tests in it' },
+    ]);
+    expect(out.turns).toBe(1);
+
+    // land: branch: the commit is on fleet/test-writer-bot/<task>, the user's branch did not move.
+    const branch = `fleet/test-writer-bot/${done.id}`;
+    expect(out.commit).toEqual({ sha: git(f.repo, 'rev-parse', branch), branch });
+    expect(git(f.repo, 'rev-parse', 'main')).toBe(mainBefore);
+    expect(git(f.repo, 'show', '--name-status', '--format=%s', branch).split('\n')).toEqual(['Add failing test scaffolds for clamp', '', 'A\ttest/clamp.test.js']);
+    expect(git(f.repo, 'show', `${branch}:test/clamp.test.js`)).toBe(FAILING.trimEnd());
+
+    // On the branch, node --test collects the scaffold's two tests and one fails.
+    const checkout = join(f.dir.root, 'review');
+    git(f.repo, 'worktree', 'add', '-q', checkout, branch);
+    const run = spawnSync(process.execPath, ['--test', 'test/clamp.test.js'], { cwd: checkout, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^# tests 2$/m);
+    expect(run.stdout).toMatch(/^# fail 1$/m);
+    expect(execFileSync('git', ['-C', checkout, 'status', '--porcelain'], { encoding: 'utf8' })).toBe('');
+
+    // One model call, with the bot's system prompt first.
+    const requests = f.server.requests();
+    expect(requests.map((r) => r.reply)).toEqual(['scaffolds']);
+    const messages = (requests[0]!.body as { messages: { role: string; content: string }[] }).messages;
+    expect(messages[0]!.role).toBe('system');
+    expect(messages[0]!.content.startsWith('You are test-writer-bot')).toBe(true);
+  });
+
+  it('declines files in other languages and ends without a model call when no exported function or class changed', async () => {
+    const f = await startBotFleet(
+      'test-writer-bot',
+      (repo) => {
+        makeRepo(repo);
+        commitFiles(repo, 'Add a script', { 'tools/build.py': 'print("hi")\n', 'src/math.js': 'export function add(a, b) {\n  return a + b;\n}\n\nexport function clamp(value, min, max) {\n  return Math.min(Math.max(value, min), max);\n}\n// the end\n' });
+      },
+      { replies: [] },
+    );
+    const done = await f.run({ range: 'HEAD~1..HEAD' });
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    const out = outputOf(done);
+    expect(out.declined).toEqual([
+      { file: 'tools/build.py', reason: 'is not TypeScript or JavaScript (.ts, .tsx, .mts, .cts, .js, .jsx, .mjs, .cjs); test-writer-bot reads only those' },
+      { file: 'src/math.js', reason: 'no exported function or class was added or changed in it' },
+    ]);
+    expect(out.kept).toEqual([]);
+    expect(out.commit).toBeNull();
+    expect(f.server.requests()).toEqual([]);
+  });
+});
