@@ -47,10 +47,10 @@ function ended(agent: string, view: TaskView | undefined): string {
 
 /** The commit on `main` made by `agent` (the supervisor ends every commit message with `Agent: <name>`). */
 async function commitOnMain(git: Git, branch: string, agent: string): Promise<string | undefined> {
-  const log = await git.text(['log', '--format=%H %s%x00%B%x01', branch]);
+  const log = await git.text(['log', '--format=%H%x00%B%x01', branch]);
   for (const entry of log.split('\x01')) {
-    const [head, body] = entry.split('\x00');
-    if (body !== undefined && new RegExp(`^Agent: ${agent}$`, 'm').test(body)) return head?.trim();
+    const [sha, body] = entry.split('\x00');
+    if (body !== undefined && new RegExp(`^Agent: ${agent}$`, 'm').test(body)) return sha?.trim();
   }
   return undefined;
 }
