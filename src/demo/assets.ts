@@ -17,7 +17,7 @@ export function demoAgentSpecs(): string[] {
     join(root, 'agents', 'patch-bot.yaml'),
     join(root, 'agents', 'test-writer-bot.yaml'),
     join(root, 'agents', 'doc-bot.yaml'),
-    demoAsset('agents', 'release-notes-bot.yaml'),
+    demoAsset('agents', 'notes-bot.yaml'),
   ];
 }
 

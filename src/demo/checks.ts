@@ -6,7 +6,7 @@
  *    commit is on `main`;
  * 2. doc-bot's comments are on `main`, and only comments changed;
  * 3. test-writer-bot's scaffolds wait on their own `fleet/…` branch, not on `main`;
- * 4. release-notes-bot was paused at its budget, resumed, and finished;
+ * 4. notes-bot was paused at its budget, resumed, and finished;
  * 5. on `main`, checked out and clean, the fixture's tests pass (`node --test`).
  */
 import { execFile } from 'node:child_process';
@@ -83,7 +83,7 @@ async function patchBotCheck(input: CheckInput, git: Git): Promise<Check> {
   return {
     name,
     ok: changed.length > 0 && changed.every((f) => f === REPAIRED_FILE),
-    detail: `${sha.slice(0, 7)} changes ${changed.join(', ') || 'nothing'}${attempts === undefined ? '' : ` after ${attempts} attempts (the first patch failed the test)`}`,
+    detail: `${sha.slice(0, 7)} changes ${changed.join(', ') || 'nothing'}${attempts === undefined ? '' : `; ${attempts} attempts, the first failed the test`}`,
   };
 }
 
@@ -122,16 +122,16 @@ async function testWriterCheck(input: CheckInput, git: Git): Promise<Check> {
 function budgetCheck(input: CheckInput): Check {
   const name = `${BUDGET_AGENT} paused at its budget, was resumed and finished`;
   const view = taskOf(input, BUDGET_AGENT);
-  const steps = [
-    input.budget.paused ? 'paused at its budget' : 'never paused at its budget',
-    input.budget.raisedUsd !== undefined ? `budget raised by $${input.budget.raisedUsd.toFixed(2)}` : 'budget not raised',
-    input.budget.resumed ? 'resumed' : 'not resumed',
-    ended(BUDGET_AGENT, view),
-  ];
   const output = (view?.result as { output?: { notes?: unknown; headline?: unknown } } | null)?.output;
   const notes = Array.isArray(output?.notes) ? output.notes.length : 0;
+  const steps = [
+    input.budget.paused ? 'paused' : 'never paused at its budget',
+    input.budget.raisedUsd !== undefined ? `budget raised by $${input.budget.raisedUsd.toFixed(2)}` : 'budget not raised',
+    input.budget.resumed ? 'resumed' : 'not resumed',
+    view?.state === 'done' ? `done: ${notes} notes and a headline` : ended(BUDGET_AGENT, view),
+  ];
   const ok = input.budget.paused && input.budget.resumed && view?.state === 'done' && notes === input.repo.commits.length && typeof output?.headline === 'string';
-  return { name, ok, detail: `${steps.join(', ')}${view?.state === 'done' ? `: ${notes} notes and a headline` : ''}` };
+  return { name, ok, detail: steps.join(', ') };
 }
 
 async function testsPassCheck(input: CheckInput, git: Git): Promise<Check> {

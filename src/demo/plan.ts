@@ -5,7 +5,7 @@
  * - patch-bot repairs `src/cart.js` until `npm test` passes (the fixture's cart test fails from the start);
  * - test-writer-bot writes failing scaffolds for `applyDiscount`, added by the newest commit;
  * - doc-bot documents `src/format.js`, added by the commit before;
- * - release-notes-bot writes a note per commit, and runs out of its tiny budget on the way.
+ * - notes-bot writes a note per commit, and runs out of its tiny budget on the way.
  */
 import type { FixtureRepo } from './fixture.js';
 
@@ -20,7 +20,7 @@ export interface DemoTask {
 export const PATCH_BOT = 'patch-bot';
 export const TEST_WRITER_BOT = 'test-writer-bot';
 export const DOC_BOT = 'doc-bot';
-export const BUDGET_AGENT = 'release-notes-bot';
+export const BUDGET_AGENT = 'notes-bot';
 
 /** The file patch-bot repairs, and the file doc-bot documents (never the same). */
 export const REPAIRED_FILE = 'src/cart.js';

@@ -124,7 +124,7 @@ function fleetConfigText(baseUrl: string): string {
   ].join('\n');
 }
 
-/** The unified diff of each commit, for release-notes-bot's input. */
+/** The unified diff of each commit, for notes-bot's input. */
 async function commitDiffs(repo: FixtureRepo): Promise<string[]> {
   const git = new Git({ gitDir: join(repo.dir, '.git'), workTree: repo.dir });
   const diffs: string[] = [];
@@ -138,6 +138,7 @@ interface CommitOfTask {
   readonly outcome: 'landed' | 'branch' | 'refused';
   readonly sha: string;
   readonly branch: string;
+  readonly landed_sha?: string;
   readonly reason?: string;
 }
 

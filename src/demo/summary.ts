@@ -10,10 +10,6 @@ function usd(n: number): string {
   return `$${n.toFixed(n !== 0 && Math.abs(n) < 0.01 ? 6 : 2)}`;
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 function tasksCell(a: AgentStatus | undefined): string {
   if (!a) return '-';
   const parts = [`${a.done} done`];
@@ -27,17 +23,14 @@ function commitsCell(outcome: DemoOutcome, agent: string): string {
   if (!task) return '-';
   const commits = commitsOf(task.view);
   if (commits.length === 0) return 'none';
-  if (task.landedByDemo) return `${plural(commits.length, 'commit')}, landed on ${task.landedByDemo.branch} (${task.landedByDemo.sha.slice(0, 7)})`;
+  if (task.landedByDemo) return `${commits.length} landed on ${task.landedByDemo.branch}: ${task.landedByDemo.sha.slice(0, 7)}`;
   const landed = commits.filter((c) => c.outcome === 'landed');
-  if (landed.length === commits.length) return `${plural(commits.length, 'commit')} on ${outcome.repo.branch}`;
-  const branches = [...new Set(commits.map((c) => c.branch))];
-  return `${plural(commits.length, 'commit')} on ${branches.join(', ')}`;
+  if (landed.length === commits.length) return `${commits.length} on ${outcome.repo.branch}${landed[0]?.landed_sha ? `: ${landed[0].landed_sha.slice(0, 7)}` : ''}`;
+  return `${commits.length} on its own fleet/ branch`;
 }
 
-function spendCell(a: AgentStatus | undefined): string {
-  if (!a) return '-';
-  const raised = a.budget_source === 'override' ? ` (budget raised from ${usd(a.cost_budget)} to ${usd(a.budget_usd)})` : ` of ${usd(a.budget_usd)}`;
-  return `${usd(a.spent_usd)}${raised}, ${plural(a.calls, 'call')}`;
+function budgetNote(a: AgentStatus | undefined): string {
+  return a && a.budget_source === 'override' ? `budget ${usd(a.cost_budget)}, raised to ${usd(a.budget_usd)}` : '';
 }
 
 function table(rows: readonly (readonly string[])[]): string[] {
@@ -52,12 +45,14 @@ export function formatSummary(outcome: DemoOutcome): string[] {
   const lines: string[] = [];
   lines.push(failed.length === 0 ? `codex fleet demo: all ${outcome.checks.length} checks passed in ${seconds} s` : `codex fleet demo: ${failed.length} of ${outcome.checks.length} checks FAILED (${seconds} s)`);
   lines.push('');
-  const rows: string[][] = [['agent', 'tasks', 'commits', 'spend']];
+  const rows: string[][] = [['agent', 'tasks', 'spend', 'calls', 'commits']];
   for (const t of outcome.tasks) {
     const agent = outcome.agents.find((a) => a.name === t.task.agent);
-    rows.push([t.task.agent, tasksCell(agent), commitsCell(outcome, t.task.agent), spendCell(agent)]);
+    const note = budgetNote(agent);
+    rows.push([t.task.agent, tasksCell(agent), agent ? usd(agent.spent_usd) : '-', String(agent?.calls ?? '-'), commitsCell(outcome, t.task.agent) + (note ? `; ${note}` : '')]);
   }
-  rows.push(['fleet', '', '', `${usd(outcome.totals.spent_usd)}, ${plural(outcome.totals.calls, 'call')}, ${outcome.totals.input_tokens + outcome.totals.output_tokens} tokens`]);
+  const tokens = outcome.totals.input_tokens + outcome.totals.output_tokens;
+  rows.push(['fleet', '', usd(outcome.totals.spent_usd), String(outcome.totals.calls), `${tokens} tokens in all`]);
   lines.push(...table(rows).map((l) => `  ${l}`));
   lines.push('');
   for (const check of outcome.checks) {
@@ -67,7 +62,8 @@ export function formatSummary(outcome: DemoOutcome): string[] {
   lines.push('');
   lines.push(`The repository: ${outcome.places.repo}`);
   lines.push(`  cd ${outcome.places.repo} && git log --oneline --all --graph && npm test`);
-  lines.push(`The fleet's state and logs: ${outcome.places.stateDir}`);
-  lines.push(`  ${outcome.places.logs}/events.jsonl (every event), model-requests.jsonl (every model request), codex-fleet.yaml`);
+  lines.push(`The fleet's state: ${outcome.places.stateDir}`);
+  lines.push(`  its events: ${outcome.places.logs}/events.jsonl`);
+  lines.push(`  the model requests: ${outcome.places.logs}/model-requests.jsonl`);
   return lines;
 }

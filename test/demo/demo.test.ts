@@ -48,26 +48,29 @@ describe('codex fleet demo', () => {
     // The narration and the summary.
     const out = result.stdout;
     expect(out).toContain(`demo made a git repository with 3 commits in ${repo}; its cart test fails`);
-    expect(out).toMatch(/demo release-notes-bot is paused at its budget, as planned; raising it by \$0\.01: the same as "codex fleet resume release-notes-bot --add 0\.01"/);
+    expect(out).toMatch(/demo notes-bot is paused at its budget, as planned; raising it by \$0\.01: the same as "codex fleet resume notes-bot --add 0\.01"/);
     expect(out).toMatch(/demo landed patch-bot's fleet\/patch-bot\/\S+ on main as [0-9a-f]{7}: the same as "codex fleet land \S+"/);
     expect(out).toMatch(/codex fleet demo: all 5 checks passed in \d+\.\d s/);
-    expect(out).toMatch(/^ {2}agent {14}tasks {3}commits/m);
-    expect(out).toMatch(/^ {2}patch-bot {10}1 done {2}1 commit, landed on main \([0-9a-f]{7}\) +\$0\.\d+ of \$0\.50, 2 calls$/m);
-    expect(out).toMatch(/^ {2}test-writer-bot {4}1 done {2}1 commit on fleet\/test-writer-bot\/\S+ +\$0\.\d+ of \$0\.50, 1 call$/m);
-    expect(out).toMatch(/^ {2}doc-bot {12}1 done {2}1 commit on main +\$0\.\d+ of \$0\.25, 1 call$/m);
-    expect(out).toMatch(/^ {2}release-notes-bot {2}1 done {2}none +\$0\.01 \(budget raised from \$0\.01 to \$0\.02\), 4 calls$/m);
-    expect(out).toMatch(/^ {2}fleet +\$0\.01, 8 calls, \d+ tokens$/m);
+    expect(out).toMatch(/^ {2}agent {12}tasks {3}spend {6}calls {2}commits$/m);
+    expect(out).toMatch(/^ {2}patch-bot {8}1 done {2}\$0\.\d{6} {2}2 {6}1 landed on main: [0-9a-f]{7}$/m);
+    expect(out).toMatch(/^ {2}test-writer-bot {2}1 done {2}\$0\.\d{6} {2}1 {6}1 on its own fleet\/ branch$/m);
+    expect(out).toMatch(/^ {2}doc-bot {10}1 done {2}\$0\.\d{6} {2}1 {6}1 on main: [0-9a-f]{7}$/m);
+    expect(out).toMatch(/^ {2}notes-bot {8}1 done {2}\$0\.01 {6}4 {6}none; budget \$0\.01, raised to \$0\.02$/m);
+    expect(out).toMatch(/^ {2}fleet {20}\$0\.01 {6}8 {6}\d+ tokens in all$/m);
+    // Every line of the summary fits an 80-column terminal.
+    const summary = out.slice(out.indexOf('codex fleet demo: all'));
+    expect(summary.split('\n').filter((l) => l.length > 80 && !l.includes(dir.root))).toEqual([]);
     for (const check of [
       'patch-bot repaired src/cart.js and its fix is on main',
       "doc-bot's comments on src/format.js are on main",
       "test-writer-bot's failing scaffolds wait on their own fleet/… branch",
-      'release-notes-bot paused at its budget, was resumed and finished',
+      'notes-bot paused at its budget, was resumed and finished',
       "the fixture's tests pass on main (node --test)",
     ]) {
       expect(out).toContain(`  ok   ${check}\n`);
     }
     expect(out).toContain(`The repository: ${repo}\n`);
-    expect(out).toContain(`The fleet's state and logs: ${dir.stateDir}\n`);
+    expect(out).toContain(`The fleet's state: ${dir.stateDir}\n`);
 
     // main: the fixture's three commits, then doc-bot's and patch-bot's (in either order); clean; tests pass.
     expect(git(repo, 'symbolic-ref', '--short', 'HEAD')).toBe('main');
@@ -97,9 +100,9 @@ describe('codex fleet demo', () => {
     // The logs: the pause at the budget and its raise are events; every recorded reply answered a request.
     const logs = join(dir.stateDir, 'demo');
     const events = readFileSync(join(logs, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FleetEvent);
-    const budget = events.filter((e) => e.type === 'agent.budget' && e.agent === 'release-notes-bot').map((e) => e.message);
+    const budget = events.filter((e) => e.type === 'agent.budget' && e.agent === 'notes-bot').map((e) => e.message);
     expect(budget).toEqual([
-      expect.stringMatching(/^paused: budget: release-notes-bot's next call \(worst case \$0\.\d+\) does not fit its budget of \$0\.010000/),
+      expect.stringMatching(/^paused: budget: notes-bot's next call \(worst case \$0\.\d+\) does not fit its budget of \$0\.010000/),
       'budget set to $0.020000 (kept until the spec\'s cost_budget changes)',
     ]);
     const served = readFileSync(join(logs, 'model-requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reply: string; outcome: string });

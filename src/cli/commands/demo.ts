@@ -42,7 +42,7 @@ export function registerDemoCommand(fleet: Command): void {
         '  1. A small project (npm test = node --test, no dependencies) becomes a fresh git repository, printed at the start.\n' +
         '     Its cart test fails.\n' +
         '  2. A local model server answers every model call from recorded replies (no network, no API key), and a\n' +
-        '     fleet starts on it: patch-bot, test-writer-bot and doc-bot from agents/, and release-notes-bot, an agent\n' +
+        '     fleet starts on it: patch-bot, test-writer-bot and doc-bot from agents/, and notes-bot, an agent\n' +
         '     of the demo with a tiny budget. Every worker and command runs in the kernel sandbox.\n' +
         '  3. patch-bot repairs the cart (its first patch fails the test, the second passes) and its fix lands on main;\n' +
         '     test-writer-bot writes failing test scaffolds for the newest commit, on a fleet/… branch;\n' +

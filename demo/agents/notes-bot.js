@@ -1,10 +1,10 @@
-// release-notes-bot: the demo's fourth agent, a role plugin in plain JavaScript.
+// notes-bot: the demo's fourth agent, a role plugin in plain JavaScript.
 // Input:  { "commits": [{ "subject": "Add applyDiscount", "diff": "diff --git …" }, …] }
 // Output: { "notes": ["### Promotion codes …", …], "headline": "…" }
 // One model call per commit, then one for the headline. A call the agent cannot afford waits (the agent
 // is paused, and you are told) until its budget is raised; the plugin needs no code for that.
 
-const SYSTEM = `You are release-notes-bot. You write the release notes of a JavaScript library for the
+const SYSTEM = `You are notes-bot. You write the release notes of a JavaScript library for the
 people who use it, not for the people who wrote it.
 
 How to write a note:
@@ -26,13 +26,13 @@ the release brings, drawn only from the notes you are given.`;
 
 /** @type {import('codex-fleet/plugin').WorkerPlugin} */
 const plugin = {
-  name: 'release-notes-bot',
+  name: 'notes-bot',
   version: '1.0.0',
 
   async onTask(task, ctx) {
     const commits = task.input?.commits;
     if (!Array.isArray(commits) || commits.length === 0) {
-      throw new Error('release-notes-bot\'s input needs "commits": a list of {"subject", "diff"}');
+      throw new Error('notes-bot\'s input needs "commits": a list of {"subject", "diff"}');
     }
     const ask = async (content) =>
       (await ctx.model.complete({ messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content }] }).text()).trim();
