@@ -39,17 +39,17 @@ export function demoTasks(repo: FixtureRepo, diffs: readonly string[]): DemoTask
     {
       agent: TEST_WRITER_BOT,
       input: { range: `${format.sha}..${discount.sha}` },
-      what: `write failing test scaffolds for "${discount.subject}"`,
+      what: 'failing test scaffolds for the newest commit',
     },
     {
       agent: DOC_BOT,
       input: { range: `${cart.sha}..${format.sha}`, files: [DOCUMENTED_FILE] },
-      what: `document ${DOCUMENTED_FILE}`,
+      what: `doc comments for ${DOCUMENTED_FILE}`,
     },
     {
       agent: BUDGET_AGENT,
       input: { commits: repo.commits.map((c, i) => ({ subject: c.subject, diff: diffs[i] ?? '' })) },
-      what: `write a release note for each of the ${repo.commits.length} commits (its budget runs out on the way)`,
+      what: 'a release note per commit (its budget runs out)',
     },
   ];
 }

@@ -164,7 +164,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   } catch (error) {
     return fail(`Could not make the demo repository in ${repoDir}: ${(error as Error).message}`);
   }
-  say(`made a git repository with ${repo.commits.length} commits in ${repoDir}; its cart test fails`);
+  say(`a git repository with ${repo.commits.length} commits in ${repoDir}; its tests fail`);
 
   const paths = new StatePaths(stateDir);
   if (existsSync(paths.journal)) {
@@ -179,7 +179,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   let detach: (() => Promise<void>) | undefined;
   try {
     server = await startModelServer({ script: demoReplies(), logFile: join(places.logs, 'model-requests.jsonl') });
-    say(`local model server at ${server.url}, answering from ${demoReplies()}`);
+    say(`local model server at ${server.url}: recorded replies, no API key`);
     const configFile = join(places.logs, 'codex-fleet.yaml');
     await writeFile(configFile, fleetConfigText(server.url));
 
@@ -202,7 +202,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
         budget.paused = true;
         raiseTimer = setTimeout(() => {
           if (!supervisor) return;
-          say(`${BUDGET_AGENT} is paused at its budget, as planned; raising it by $${BUDGET_RAISE_USD.toFixed(2)}: the same as "codex fleet resume ${BUDGET_AGENT} --add ${BUDGET_RAISE_USD.toFixed(2)}"`);
+          say(`${BUDGET_AGENT} ran out of budget, as planned; raising it by $${BUDGET_RAISE_USD.toFixed(2)}`);
+          say(`  (the same as: codex fleet resume ${BUDGET_AGENT} --add ${BUDGET_RAISE_USD.toFixed(2)})`);
           try {
             supervisor.resume(BUDGET_AGENT, { add_usd: BUDGET_RAISE_USD });
             budget.raisedUsd = BUDGET_RAISE_USD;
@@ -232,7 +233,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     for (const task of tasks) {
       const { task: view } = await fleet.submit(task.agent, task.input);
       submitted.push({ task, id: view.id });
-      say(`submitted ${view.id} to ${task.agent}: ${task.what}`);
+      say(`${task.agent}: ${task.what} (task ${view.id})`);
     }
 
     // Every task ends (done or failed) or the deadline passes; aborting stops the waits at once.
@@ -266,7 +267,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
         if (onBranch.length > 0) {
           try {
             landedByDemo = await fleet.landBranch(id);
-            say(`landed ${task.agent}'s ${onBranch[0]!.branch} on ${landedByDemo.branch} as ${landedByDemo.sha.slice(0, 7)}: the same as "codex fleet land ${id}"`);
+            say(`landed ${task.agent}'s commit on ${landedByDemo.branch} as ${landedByDemo.sha.slice(0, 7)}`);
+            say(`  (the same as: codex fleet land ${id})`);
           } catch (error) {
             say(`could not land ${task.agent}'s branch: ${(error as Error).message}`);
           }
