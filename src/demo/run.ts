@@ -179,7 +179,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   let detach: (() => Promise<void>) | undefined;
   try {
     server = await startModelServer({ script: demoReplies(), logFile: join(places.logs, 'model-requests.jsonl') });
-    say(`local model server at ${server.url}: recorded replies, no API key`);
+    say(`model server ${server.url} answers from recorded replies`);
     const configFile = join(places.logs, 'codex-fleet.yaml');
     await writeFile(configFile, fleetConfigText(server.url));
 
@@ -233,7 +233,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     for (const task of tasks) {
       const { task: view } = await fleet.submit(task.agent, task.input);
       submitted.push({ task, id: view.id });
-      say(`${task.agent}: ${task.what} (task ${view.id})`);
+      say(`${task.agent}: ${task.what}`);
     }
 
     // Every task ends (done or failed) or the deadline passes; aborting stops the waits at once.
