@@ -16,6 +16,7 @@ import { ErrorCodes } from '../src/protocol/error-codes.js';
 import { methodSchemaFiles, protocolSchemaFiles } from '../src/protocol/schemas.js';
 import { FleetConfigSchema } from '../src/fleet-config/schema.js';
 import { AgentSpecSchema } from '../src/spec/schema.js';
+import { BOT_INPUT_SCHEMAS, botInputSchemaFile } from '../src/bots/input-schemas.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const check = process.argv.includes('--check');
@@ -45,6 +46,13 @@ function outputs(): Map<string, string> {
   files.set('docs/fleet-config.schema.json', json(FleetConfigSchema));
   const configDoc = readFileSync(join(root, 'docs/fleet-config.md'), 'utf8');
   files.set('docs/fleet-config.md', splice(configDoc, 'fields', fieldTable(FleetConfigSchema)));
+
+  let botsDoc = readFileSync(join(root, 'docs/bots.md'), 'utf8');
+  for (const [bot, schema] of Object.entries(BOT_INPUT_SCHEMAS)) {
+    files.set(botInputSchemaFile(bot as keyof typeof BOT_INPUT_SCHEMAS), json(schema));
+    botsDoc = splice(botsDoc, `${bot}-input`, fieldTable(schema));
+  }
+  files.set('docs/bots.md', botsDoc);
 
   const errorNames = new Map<number, string>([
     ...Object.entries(ErrorCodes).map(([name, code]) => [code, name] as [number, string]),

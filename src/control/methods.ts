@@ -219,7 +219,12 @@ export const Submit = defineRequest({
     {
       agent: Type.String({ minLength: 1 }),
       kind: Type.Optional(Type.String({ minLength: 1, description: 'What to do, e.g. "repair". Default: "default".' })),
-      input: Type.Unknown({ description: 'Any JSON value.' }),
+      input: Type.Unknown({
+        description:
+          'Any JSON value the agent understands. For an agent on a built-in bot (`plugin: builtin:<bot>`) it must match the bot\'s ' +
+          'schema, docs/bots/<bot>.input.schema.json, and the commands it names must be on the agent\'s exec allow-list ' +
+          '(else InvalidParams, naming the field and the schema).',
+      }),
       base: Type.Optional(
         Type.String({
           minLength: 1,

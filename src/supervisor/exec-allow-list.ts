@@ -8,3 +8,9 @@ export function matchExecRule(agent: Pick<AgentSpec, 'exec'>, argv: readonly str
     return rule.allow_extra_args || argv.length === rule.command.length;
   });
 }
+
+/** The rules for a message: `["npm","test"] (+args), ["node","--test"]`, or `it is empty`. */
+export function describeExecRules(agent: Pick<AgentSpec, 'exec'>): string {
+  if (agent.exec.length === 0) return 'it is empty';
+  return agent.exec.map((r) => JSON.stringify(r.command) + (r.allow_extra_args ? ' (+args)' : '')).join(', ');
+}

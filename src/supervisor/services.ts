@@ -10,7 +10,7 @@ import type { Connection } from '../rpc/connection.js';
 import { RpcError } from '../rpc/errors.js';
 import type { SandboxIdentity } from '../sandbox/identity.js';
 import type { AgentSpec } from '../spec/types.js';
-import { matchExecRule } from './exec-allow-list.js';
+import { describeExecRules, matchExecRule } from './exec-allow-list.js';
 import { runCommand } from './exec-run.js';
 import { foreignTask, refuseTaskClaim } from './task-claim.js';
 import type { ModelMeter } from './model-meter.js';
@@ -75,7 +75,7 @@ export function serveWorker(agent: AgentSpec, hooks: ServiceHooks): (connection:
       const taskId = params.task_id ?? worker.currentTaskId;
       const rule = matchExecRule(agent, params.argv);
       if (!rule) {
-        const list = agent.exec.length === 0 ? 'it is empty' : agent.exec.map((r) => JSON.stringify(r.command) + (r.allow_extra_args ? ' (+args)' : '')).join(', ');
+        const list = describeExecRules(agent);
         hooks.execEvent(worker, taskId, params.argv, 'refused: not on the exec allow-list', 0, { refused: true });
         throw new RpcError(
           ErrorCodes.ExecNotAllowed,

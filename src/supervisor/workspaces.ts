@@ -146,10 +146,18 @@ export class Workspaces {
     const common = ['--no-color', '--no-ext-diff', '--no-textconv', '-M', '--end-of-options', ...revs, '--'];
     let names: string;
     let text: string;
-    try {
-      for (const rev of range.includes('..') ? range.split(/\.{2,3}/).map((r) => r || 'HEAD') : [range]) {
-        await wt.git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+    for (const rev of range.includes('..') ? range.split(/\.{2,3}/).map((r) => r || 'HEAD') : [range]) {
+      const resolves = await wt.git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]).then(() => true, () => false);
+      if (!resolves) {
+        throw new RpcError(
+          ErrorCodes.RepoError,
+          `Range "${range}" does not resolve in task ${task}'s worktree: "${rev}" is not a commit there ` +
+            '(HEAD is the task\'s branch; give a sha, a branch or tag, or HEAD~N within its history)',
+          { range, revision: rev },
+        );
       }
+    }
+    try {
       names = (await wt.git.run(['diff', '--name-status', '-z', ...common])).stdout;
       text = (await wt.git.run(['diff', ...common])).stdout;
     } catch (error) {

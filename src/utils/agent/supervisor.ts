@@ -59,6 +59,7 @@ import type { BudgetLimit, Ledger } from '../../ledger/ledger.js';
 import { formatMicroUsd as formatUsd, microToUsd as picoToUsd, usdToMicro as usdToPico } from '../../pricing/money.js';
 import { createLedgerTables, SqliteLedger } from '../../ledger/sqlite-ledger.js';
 import { ModelMeter, type MeterDeps, type ModelPricing } from '../../supervisor/model-meter.js';
+import { checkBotInput } from '../../supervisor/bot-input.js';
 import { runNotify } from '../../supervisor/notify.js';
 import { builtInProvider } from '../../fleet-config/providers.js';
 
@@ -547,6 +548,7 @@ export class Supervisor implements ControlHandlers {
           'put large data in files in the project and pass their paths',
       );
     }
+    checkBotInput(pool.spec, input);
     let base;
     try {
       if (!pool.spec.worktree && options.base !== undefined) {
