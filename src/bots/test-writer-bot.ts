@@ -110,6 +110,8 @@ async function writeScaffolds(ctx: TaskContext, workdir: string, messages: ChatM
     problems = [...parsed.problems];
     for (const block of parsed.blocks) {
       if (block.search.trim() !== '') problems.push(`block at line ${block.line}: ${block.path} is an existing file; write new test files only (an empty SEARCH part)`);
+      // Each file is passed to the test command as an argument: a name like an option would be read as one.
+      else if (block.path.split('/').some((part) => part.startsWith('-'))) problems.push(`block at line ${block.line}: ${block.path}: file and folder names may not start with "-"`);
     }
     if (problems.length === 0) {
       const plan = await planEdits(parsed.blocks, fileReader(workdir));

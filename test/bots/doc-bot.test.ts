@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../supervisor/helpers.js';
 import { commitFiles, git, outputOf, startBotFleet } from './range-bot-fleet.js';
 
 const SOURCE = `/** Squares a number. */
@@ -87,6 +88,36 @@ describe('doc-bot', () => {
     expect(git(f.repo, 'show', 'main:src/geometry.ts')).toBe(expected.trimEnd());
     expect(readFileSync(join(f.repo, 'src/geometry.ts'), 'utf8')).toBe(expected);
     expect(git(f.repo, 'status', '--porcelain')).toBe('');
+    expect(git(f.repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+
+    // The agent paid for exactly the two calls: gpt-4.1-nano, $0.10 in and $0.40 out per million tokens.
+    expect(f.status()).toMatchObject({ calls: 2, input_tokens: 1650, output_tokens: 230, spent_usd: 0.000257, reserved_usd: 0 });
+  });
+
+  it('waits paused when its budget runs out between two calls, and finishes after a resume with more budget', { timeout: 120_000 }, async () => {
+    // max_tokens 500: a call's worst case is $0.0002 of output plus its input. The first call fits $0.0006;
+    // after it ($0.00052 spent) the second cannot.
+    const f = await startBotFleet(
+      'doc-bot',
+      makeRepo,
+      {
+        replies: [
+          { name: 'sneaky', content: SNEAKY, usage: { input_tokens: 4000, output_tokens: 300 } },
+          { name: 'comments-only', match: { last_message: 'the edit changes code, not only comments' }, content: GOOD, usage: { input_tokens: 900, output_tokens: 100 } },
+        ],
+      },
+      (yaml) => yaml.replace(/^max_tokens: .*$/m, 'max_tokens: 500').replace(/^cost_budget: .*$/m, 'cost_budget: 0.0006'),
+    );
+    const { task } = await f.sup.submit('doc-bot', {});
+    await waitFor(() => f.status().waiting_calls === 1, 'the second call to wait for budget', 60_000);
+    expect(f.status()).toMatchObject({ state: 'paused', running: 1, calls: 1, spent_usd: 0.00052 });
+    expect(f.server.requests()).toHaveLength(1);
+    f.sup.resume('doc-bot', { budget_usd: 0.01 });
+    const done = await f.sup.waitTask(task.id, 60_000, new AbortController().signal);
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    expect(outputOf(done)).toMatchObject({ turns: 2, files: ['src/geometry.ts'], commit: { branch: 'main' } });
+    expect(f.server.requests().map((r) => r.reply)).toEqual(['sneaky', 'comments-only']);
+    expect(f.status()).toMatchObject({ state: 'running', calls: 2, spent_usd: 0.00065, reserved_usd: 0 });
   });
 
   it('fails after limits.max_turns rejected edits, naming the last reason; nothing is committed', async () => {

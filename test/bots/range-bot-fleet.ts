@@ -4,10 +4,10 @@
  * real supervisor whose sandboxed worker runs the bot and reaches the server over HTTP.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
-import type { TaskView } from '../../src/control/methods.js';
+import type { AgentStatus, TaskView } from '../../src/control/methods.js';
 import type { ModelScriptInput, ModelServer } from '../../src/model-server/index.js';
 import { resolvePrice } from '../../src/pricing/index.js';
 import type { FleetEvent } from '../../src/supervisor/events.js';
@@ -53,6 +53,8 @@ export interface BotFleet {
   readonly events: FleetEvent[];
   /** Submits a task to the bot and waits for it to end. */
   run(input: unknown): Promise<TaskView>;
+  /** The bot's entry in the fleet's status. */
+  status(): AgentStatus;
 }
 
 const fleets: { dir: FleetDir; sup?: Supervisor }[] = [];
@@ -66,15 +68,21 @@ afterEach(async () => {
 
 /**
  * Starts a fleet of one built-in bot, with its spec from agents/<bot>.yaml, on the repository that
- * `makeRepo` creates in the given folder, its model calls answered by `script`.
+ * `makeRepo` creates in the given folder, its model calls answered by `script`. `editSpec` may change
+ * the spec's YAML (a smaller budget, say).
  */
-export async function startBotFleet(bot: string, makeRepo: (repo: string) => void, script: ModelScriptInput): Promise<BotFleet> {
+export async function startBotFleet(
+  bot: string,
+  makeRepo: (repo: string) => void,
+  script: ModelScriptInput,
+  editSpec: (yaml: string) => string = (yaml) => yaml,
+): Promise<BotFleet> {
   const dir = makeFleetDir('cf-bot-');
   const entry: { dir: FleetDir; sup?: Supervisor } = { dir };
   fleets.push(entry);
   const repo = join(dir.root, 'repo');
   makeRepo(repo);
-  copyFileSync(join(repoRoot, 'agents', `${bot}.yaml`), join(dir.agentsDir, `${bot}.yaml`));
+  writeFileSync(join(dir.agentsDir, `${bot}.yaml`), editSpec(readFileSync(join(repoRoot, 'agents', `${bot}.yaml`), 'utf8')));
   const server = await serveModel(script);
   const events: FleetEvent[] = [];
   const sup = await Supervisor.start({
@@ -99,6 +107,9 @@ export async function startBotFleet(bot: string, makeRepo: (repo: string) => voi
     async run(input) {
       const { task } = await sup.submit(bot, input);
       return sup.waitTask(task.id, 120_000, new AbortController().signal);
+    },
+    status() {
+      return sup.status().agents.find((a) => a.name === bot)!;
     },
   };
 }

@@ -4,8 +4,10 @@
  * server over HTTP.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/cli.js';
 import { commitFiles, git, outputOf, startBotFleet } from './range-bot-fleet.js';
 
 const block = (path: string, content: string) => `${path}\n<<<<<<< SEARCH\n=======\n${content}>>>>>>> REPLACE\n`;
@@ -87,6 +89,10 @@ describe('test-writer-bot', () => {
     expect(git(f.repo, 'show', '--name-status', '--format=%s', branch).split('\n')).toEqual(['Add failing test scaffolds for clamp', '', 'A\ttest/clamp.test.js']);
     expect(git(f.repo, 'show', `${branch}:test/clamp.test.js`)).toBe(FAILING.trimEnd());
 
+    // The task's worktree is gone; the agent paid for its one call (gpt-4.1-mini: $0.40 in, $1.60 out per million).
+    expect(git(f.repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+    expect(f.status()).toMatchObject({ calls: 1, spent_usd: 0.00076, reserved_usd: 0 });
+
     // On the branch, node --test collects the scaffold's two tests and one fails.
     const checkout = join(f.dir.root, 'review');
     git(f.repo, 'worktree', 'add', '-q', checkout, branch);
@@ -124,4 +130,51 @@ describe('test-writer-bot', () => {
     expect(out.commit).toBeNull();
     expect(f.server.requests()).toEqual([]);
   });
+  it('feeds back a reply that edits an existing file, and writes the scaffolds of the next reply', async () => {
+    const edit = 'src/math.js\n<<<<<<< SEARCH\n  return Math.min(Math.max(value, min), max);\n=======\n  if (min > max) throw new RangeError("min > max");\n  return Math.min(Math.max(value, min), max);\n>>>>>>> REPLACE\n';
+    const f = await startBotFleet('test-writer-bot', makeRepo, {
+      replies: [
+        { name: 'edits-source', match: { message: '^You are test-writer-bot' }, content: edit },
+        { name: 'scaffolds', match: { last_message: 'src/math.js is an existing file; write new test files only' }, content: block('test/clamp.test.js', FAILING) },
+      ],
+    });
+    const done = await f.run({ range: 'HEAD~1..HEAD', test: ['node', '--test'] });
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    const out = outputOf(done);
+    expect(out.turns).toBe(2);
+    expect(out.kept.map((k: { file: string }) => k.file)).toEqual(['test/clamp.test.js']);
+    const last = (f.server.requests()[1]!.body as { messages: { role: string; content: string }[] }).messages.at(-1)!;
+    expect(last.content).toBe(
+      'Your edit blocks were not applied:\n- block at line 2: src/math.js is an existing file; write new test files only (an empty SEARCH part)\nSend the test files again as new files.',
+    );
+    // The source file is as the user committed it, on the bot's branch too.
+    expect(git(f.repo, 'diff', '--name-only', 'main', out.commit.branch)).toBe('test/clamp.test.js');
+  });
+  it('detects vitest in a TypeScript project, runs each scaffold with npm test -- <file>, and keeps the failing one', async () => {
+    const failing = "import { describe, it, expect } from 'vitest';\nimport { Stack } from '../src/stack';\n\ndescribe('Stack', () => {\n  it('refuses to pop when empty', () => {\n    expect(() => new Stack<number>().pop()).toThrow('empty');\n  });\n  it('pops what was pushed last', () => {\n    const s = new Stack<number>();\n    s.push(1);\n    s.push(2);\n    expect(s.pop()).toBe(2);\n  });\n});\n";
+    const passing = "import { it, expect } from 'vitest';\nimport { Stack } from '../src/stack';\n\nit('starts empty', () => {\n  expect(new Stack<number>().size).toBe(0);\n});\n";
+    const f = await startBotFleet(
+      'test-writer-bot',
+      (repo) => {
+        commitFiles(repo, 'start', {
+          'package.json': '{"name":"stack","version":"1.0.0","private":true,"type":"module","scripts":{"test":"vitest run"},"devDependencies":{"vitest":"*"}}\n',
+          '.gitignore': 'node_modules\n',
+        });
+        // "Installed" dependencies: this package's own node_modules, which has vitest.
+        symlinkSync(join(repoRoot, 'node_modules'), join(repo, 'node_modules'));
+        commitFiles(repo, 'Add Stack', {
+          'src/stack.ts': 'export class Stack<T> {\n  private items: T[] = [];\n  get size(): number {\n    return this.items.length;\n  }\n  push(item: T): void {\n    this.items.push(item);\n  }\n  pop(): T | undefined {\n    return this.items.pop();\n  }\n}\n',
+        });
+      },
+      { replies: [{ match: { message: '^You are test-writer-bot', last_message: 'class Stack' }, content: `${block('test/stack.test.ts', failing)}\n${block('test/stack-size.test.ts', passing)}` }] },
+    );
+    const done = await f.run({});
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    const out = outputOf(done);
+    expect(out.framework).toEqual({ name: 'vitest', detected_from: 'package.json scripts.test "vitest run"', command: ['npm', 'test', '--'] });
+    expect(out.symbols).toEqual([{ file: 'src/stack.ts', name: 'Stack', kind: 'class' }]);
+    expect(out.kept).toEqual([{ file: 'test/stack.test.ts', tests: 2, failed: 1, reason: 'collected 2 tests, 1 fail' }]);
+    expect(out.dropped).toEqual([{ file: 'test/stack-size.test.ts', reason: 'all 1 tests pass on the current code, so it pins down nothing new' }]);
+    expect(git(f.repo, 'show', '--name-only', '--format=', out.commit.branch)).toBe('test/stack.test.ts');
+  }, 180_000);
 });

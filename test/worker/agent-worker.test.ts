@@ -2,7 +2,7 @@
  * The real runner entry (dist/scripts/agent-worker.js) as a child process, its one-file bundle (what the
  * supervisor starts), and the module-graph rule.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -85,6 +85,38 @@ describe('scripts/agent-worker.ts', () => {
       expect(files.filter((f) => !allowed.test(f))).toEqual([]);
       const forbidden = ['child_process', 'net', 'http', 'https', 'http2', 'dgram', 'tls', 'cluster', 'worker_threads', 'inspector'];
       expect(builtins.filter((b) => forbidden.includes(b))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('a built-in bot loads only its own modules at start, and the TypeScript compiler API only when a task needs it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'codex-fleet-imports-'));
+    const log = join(dir, 'imports.log');
+    writeFileSync(join(dir, 'notes.md'), '# notes\n');
+    writeFileSync(join(dir, 'a.ts'), '/** One. */\nexport const one = 1;\n');
+    const files = () => [...new Set(readFileSync(log, 'utf8').trim().split('\n'))].filter((u) => u.startsWith('file:')).map((u) => u.slice(pathToFileURL(ROOT).href.length));
+    try {
+      const saved = { ...process.env };
+      process.env['IMPORT_LOG'] = log;
+      const peer = spawnPeer(['--import', pathToFileURL(fixture('worker/register-hooks.mjs')).href, built('scripts/agent-worker.js'), '--plugin', built('src/bots/doc-bot.js')]);
+      process.env = saved;
+      serveStub(peer.conn);
+      await peer.conn.start();
+      await peer.conn.request(Initialize, initializeParams('/tmp'));
+      // A task about a file doc-bot does not read: no compiler needed.
+      const declined = await peer.conn.request(TaskRun, { task: { id: 't1', kind: 'docs', input: { files: ['notes.md'] }, workdir: dir } });
+      expect((declined.output as { declined: unknown[] }).declined).toHaveLength(1);
+      expect(files()).toContain('dist/src/bots/doc-bot.js');
+      expect(files().filter((f) => f.startsWith('node_modules/typescript/'))).toEqual([]);
+      // A TypeScript file: the compiler API is loaded now.
+      const documented = await peer.conn.request(TaskRun, { task: { id: 't2', kind: 'docs', input: { files: ['a.ts'] }, workdir: dir } });
+      expect((documented.output as { commit: unknown }).commit).toBeNull();
+      expect(files()).toContain('node_modules/typescript/lib/typescript.js');
+      const allowed = /^(dist\/scripts\/agent-worker\.js|dist\/src\/(protocol|rpc|worker|bots)\/[\w-]+\.js|node_modules\/@sinclair\/typebox\/.+|node_modules\/typescript\/(package\.json|lib\/typescript\.js)|test\/fixtures\/worker\/.+)$/;
+      expect(files().filter((f) => !allowed.test(f))).toEqual([]);
+      await peer.conn.request(Shutdown, {});
+      await peer.conn.notify(Exit, {});
+      expect(await peer.exited).toEqual({ code: 0, signal: null });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
