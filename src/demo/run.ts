@@ -3,8 +3,8 @@
  * the recorded replies, writes a fleet config that points every agent at it, starts a supervisor in
  * this process (as `codex fleet start` does) with the three sample bots and the demo-only agent,
  * submits the four tasks, raises the budget of the agent that runs out (as `codex fleet resume --add`
- * does), lands the repair and the docs on `main` when their agents leave them on a branch (as
- * `codex fleet land` does), stops the fleet and checks the outcome.
+ * does), stops the fleet and checks the outcome. patch-bot and doc-bot land their commits on `main`
+ * themselves (`land: commit` in their specs); test-writer-bot leaves its own on a branch.
  *
  * The UI is the caller's: it gets every fleet event, the demo's own narration, and the supervisor once
  * it runs (the CLI shows the overlay on it). Nothing here imports the overlay.
@@ -27,7 +27,7 @@ import { Supervisor, type ModelSettings } from '../utils/agent/supervisor.js';
 import { demoAgentSpecs, demoReplies } from './assets.js';
 import { runChecks, type Check } from './checks.js';
 import { createFixtureRepo, type FixtureRepo } from './fixture.js';
-import { BUDGET_AGENT, DOC_BOT, PATCH_BOT, demoTasks, type DemoTask } from './plan.js';
+import { BUDGET_AGENT, demoTasks, type DemoTask } from './plan.js';
 
 /** How much the demo adds to the budget of the agent that runs out (as `resume --add` does). */
 export const BUDGET_RAISE_USD = 0.01;
@@ -72,8 +72,6 @@ export interface DemoPlaces {
 export interface DemoTaskOutcome {
   readonly task: DemoTask;
   readonly view: TaskView | undefined;
-  /** Landed on main by the demo (`codex fleet land`), when the agent left its commit on a branch. */
-  readonly landedByDemo?: { sha: string; branch: string };
 }
 
 export interface DemoOutcome {
@@ -252,30 +250,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
           view = fleet.getTask(id);
         }
         say(`${task.agent}'s task ${id} ${view.state}${view.error ? `: ${view.error}` : ''}`);
-        return { task, id, view };
+        return { task, view };
       }),
     );
     options.signal?.removeEventListener('abort', onAbort);
     clearTimeout(raiseTimer);
     if (options.signal?.aborted) fail('the demo was stopped before its tasks finished');
 
-    for (const { task, id, view } of finished) {
-      let landedByDemo: { sha: string; branch: string } | undefined;
-      // The repair and the docs belong on main: land them if their agent left them on a branch for review.
-      if ((task.agent === PATCH_BOT || task.agent === DOC_BOT) && view.state === 'done') {
-        const onBranch = commitsOf(view).filter((c) => c.outcome === 'branch');
-        if (onBranch.length > 0) {
-          try {
-            landedByDemo = await fleet.landBranch(id);
-            say(`landed ${task.agent}'s commit on ${landedByDemo.branch} as ${landedByDemo.sha.slice(0, 7)}`);
-            say(`  (the same as: codex fleet land ${id})`);
-          } catch (error) {
-            say(`could not land ${task.agent}'s branch: ${(error as Error).message}`);
-          }
-        }
-      }
-      outcomes.push({ task, view, ...(landedByDemo ? { landedByDemo } : {}) });
-    }
+    for (const { task, view } of finished) outcomes.push({ task, view });
 
     const status = fleet.status();
     const branches = fleet.branches();

@@ -23,9 +23,10 @@ function commitsCell(outcome: DemoOutcome, agent: string): string {
   if (!task) return '-';
   const commits = commitsOf(task.view);
   if (commits.length === 0) return 'none';
-  if (task.landedByDemo) return `${commits.length} landed on ${task.landedByDemo.branch}: ${task.landedByDemo.sha.slice(0, 7)}`;
   const landed = commits.filter((c) => c.outcome === 'landed');
   if (landed.length === commits.length) return `${commits.length} on ${outcome.repo.branch}${landed[0]?.landed_sha ? `: ${landed[0].landed_sha.slice(0, 7)}` : ''}`;
+  const refused = commits.filter((c) => c.outcome === 'refused');
+  if (refused.length > 0) return `${commits.length} on its own fleet/ branch (landing refused: ${refused[0]!.reason ?? 'see the events'})`;
   return `${commits.length} on its own fleet/ branch`;
 }
 
