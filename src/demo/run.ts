@@ -190,10 +190,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
 
     events = createWriteStream(join(places.logs, 'events.jsonl'), { flags: 'w', mode: 0o600 });
     const eventLog = events;
+    // A log that cannot be written must not stop the demo (the events are still shown).
+    eventLog.on('error', () => undefined);
     const budget = { paused: false, raisedUsd: undefined as number | undefined, resumed: false };
     let raiseTimer: NodeJS.Timeout | undefined;
     const onEvent = (event: FleetEvent): void => {
-      eventLog.write(`${JSON.stringify(event)}\n`);
+      if (eventLog.writable) eventLog.write(`${JSON.stringify(event)}\n`);
       options.onEvent(event);
       if (event.agent !== BUDGET_AGENT) return;
       if (event.type === 'agent.budget' && event.message.startsWith('paused') && !budget.paused) {
@@ -225,6 +227,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     });
     const fleet = supervisor;
     detach = (await options.attach?.(fleet)) ?? undefined;
+    if (options.signal?.aborted) fail('the demo was stopped before its tasks were submitted');
 
     const tasks = demoTasks(repo, await commitDiffs(repo));
     const submitted: { task: DemoTask; id: string }[] = [];
@@ -238,6 +241,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     const waits = new AbortController();
     const onAbort = (): void => waits.abort(new DemoError('the demo was stopped before its tasks finished', places));
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
     const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     const deadline = Date.now() + deadlineMs;
     const outcomes: DemoTaskOutcome[] = [];

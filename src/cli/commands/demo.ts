@@ -33,7 +33,7 @@ function where(places: { repo?: string; stateDir?: string; logs?: string }): str
 export function registerDemoCommand(fleet: Command): void {
   const command = fleet
     .command('demo')
-    .description('Run the whole fleet offline on a small bundled project, without an API key, and check the outcome (about 30 s).')
+    .description('Run the whole fleet offline on a small bundled project, without an API key, and check the outcome (well under a minute).')
     .option('--dir <dir>', 'make the demo repository here (a new or empty directory) and keep it; default: a new temporary directory')
     .option('--no-tui', 'print one plain line per event instead of the live overlay')
     .addHelpText(
