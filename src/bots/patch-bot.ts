@@ -97,14 +97,15 @@ class PatchRun {
     throw this.#exhausted(run);
   }
 
-  #fraction(maxTurns: number): number {
-    return Math.min(0.95, this.#attempts / maxTurns);
+  /** Progress: attempts finished of the most there may be (`done` of the current one counted or not). */
+  #fraction(maxTurns: number, current: 'asking' | 'testing' = 'testing'): number {
+    return Math.min(0.95, (this.#attempts - (current === 'asking' ? 1 : 0)) / maxTurns);
   }
 
   /** One model call with the bounded conversation; undefined when the supervisor's turn limit is reached. */
   async #ask(maxTurns: number, firstRun: ExecRunResult): Promise<string | undefined> {
     this.#attempts++;
-    await this.ctx.progress(`attempt ${this.#attempts} of ${maxTurns}: asking ${this.ctx.agent.model} for a patch`, this.#fraction(maxTurns));
+    await this.ctx.progress(`attempt ${this.#attempts} of ${maxTurns}: asking ${this.ctx.agent.model} for a patch`, this.#fraction(maxTurns, 'asking'));
     const messages = await this.#messages(firstRun);
     try {
       const result = await this.ctx.model.complete({ messages }).result;

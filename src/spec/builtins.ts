@@ -10,9 +10,10 @@ export function isBuiltinPlugin(name: string): name is BuiltinPlugin {
 }
 
 /**
- * Absolute path of a built-in plugin's compiled module, in the package's `dist/` (also when codex fleet
- * runs from source, as the worker runner does: workers always run built code).
+ * Absolute path of a built-in plugin: its one-file bundle in the package's `dist/bots/` (made by
+ * `npm run build`, scripts/bundle-worker.mjs; also when codex fleet runs from source, as the worker
+ * runner does: workers always run built code).
  */
 export function builtinPluginPath(name: BuiltinPlugin): string {
-  return join(packageRoot(), 'dist', 'src', 'bots', `${name}.js`);
+  return join(packageRoot(), 'dist', 'bots', `${name}.js`);
 }

@@ -12,6 +12,7 @@ import { clipMiddle, clipTail } from '../../src/bots/clip.js';
 import { fenceFor, formatFile, gatherFiles, localImports, pathsInText } from '../../src/bots/context-files.js';
 import { parsePatchInput } from '../../src/bots/patch-input.js';
 import { describeRun, firstRequest, PATCH_SYSTEM_PROMPT } from '../../src/bots/patch-prompt.js';
+import { builtinPluginPath } from '../../src/spec/builtins.js';
 import { ROOT, built, fixture } from '../rpc/child.js';
 
 const dirs: string[] = [];
@@ -108,28 +109,20 @@ describe('the files shown to the model', () => {
 });
 
 describe('patch-bot in the sandbox', () => {
-  it('loads only its own modules, the protocol\'s error codes and the RPC error: no TypeBox, ajv or supervisor code', () => {
+  it('is one bundled file that loads only Node\'s fs and path: no TypeBox, ajv or supervisor code', () => {
     const dir = mkdtempSync(join(tmpdir(), 'patch-bot-imports-'));
     dirs.push(dir);
     const log = join(dir, 'imports.log');
+    const bundle = builtinPluginPath('patch-bot');
+    expect(bundle).toBe(built('bots/patch-bot.js'));
     const result = spawnSync(
       process.execPath,
-      ['--import', pathToFileURL(fixture('worker/register-hooks.mjs')).href, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(built('src/bots/patch-bot.js')).href)})`],
+      ['--import', pathToFileURL(fixture('worker/register-hooks.mjs')).href, '--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); if (typeof m.default.onTask !== 'function') process.exit(3);`],
       { env: { ...process.env, IMPORT_LOG: log }, encoding: 'utf8' },
     );
-    expect(result.status).toBe(0);
+    expect([result.status, result.stderr]).toEqual([0, '']);
     const urls = [...new Set(readFileSync(log, 'utf8').trim().split('\n'))];
-    const files = urls.filter((u) => u.startsWith('file:')).map((u) => u.slice(pathToFileURL(ROOT).href.length)).sort();
-    expect(files).toEqual([
-      'dist/src/bots/clip.js',
-      'dist/src/bots/context-files.js',
-      'dist/src/bots/edit-blocks.js',
-      'dist/src/bots/patch-bot.js',
-      'dist/src/bots/patch-input.js',
-      'dist/src/bots/patch-prompt.js',
-      'dist/src/protocol/error-codes.js',
-      'dist/src/rpc/errors.js',
-    ]);
+    expect(urls.filter((u) => u.startsWith('file:')).map((u) => u.slice(pathToFileURL(ROOT).href.length))).toEqual(['dist/bots/patch-bot.js']);
     expect(urls.filter((u) => u.startsWith('node:')).sort()).toEqual(['node:fs/promises', 'node:path']);
   });
 });

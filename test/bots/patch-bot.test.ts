@@ -134,6 +134,18 @@ describe('patch-bot', () => {
     expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
     expect(git(repo, 'rev-parse', `fleet/patch-bot/${id}`)).toBe(head);
 
+    // Progress through each attempt, and a summary with the result.
+    const progress = t.fleet!.events.filter((e) => e.type === 'task.progress' && e.task === id).map((e) => e.message.slice(`task ${id}: `.length));
+    expect(progress).toEqual([
+      'running `npm test` (0%)',
+      'attempt 1 of 4: asking gpt-4.1-mini for a patch (0%)',
+      'attempt 1: edited src/sum.js; running `npm test` (25%)',
+      'attempt 2 of 4: asking gpt-4.1-mini for a patch (25%)',
+      'attempt 2: edited src/sum.js; running `npm test` (50%)',
+      '`npm test` passes; committing src/sum.js (97%)',
+    ]);
+    expect((task.result as { summary: string }).summary).toBe(`fixed \`npm test\` in 2 attempts ($0.0013): src/sum.js; committed ${head.slice(0, 10)} on main`);
+
     // The agent was charged exactly the usage of the two calls: (900×0.40 + 120×1.60) + (1400×0.40 + 90×1.60) µ$.
     const status = await t.agentStatus('patch-bot');
     expect(status).toMatchObject({ calls: 2, spent_usd: 0.001256, reserved_usd: 0, input_tokens: 2300, output_tokens: 210 });
@@ -202,6 +214,34 @@ describe('patch-bot', () => {
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(before);
     expect(git(repo, 'branch', '--list', 'fleet/*')).toBe('');
     expect(worktreesLeft(t)).toEqual([]);
+  });
+
+  it('keeps each request bounded: after three attempts the oldest are left out and the first message shows the files as they are', { timeout: 200_000 }, async () => {
+    const { server } = await setUp(
+      t,
+      {
+        replies: [
+          { name: 'wrong', content: edit('src/sum.js', LOOP_LINE, WRONG_LINE) },
+          { name: 'shrug', content: 'Let me think about it.', times: 3 },
+          { name: 'fix', match: { message: '1 earlier attempt left out' }, content: edit('src/sum.js', WRONG_LINE, FIXED_LINE) },
+        ],
+      },
+      agentLines({ max_turns: 5, land: 'branch' }),
+    );
+    const id = await submit(t, { test: 'npm test' });
+    const task = await waitDone(t, id);
+    expect([task.state, task.error]).toEqual(['done', null]);
+    expect(outputOf(task).attempts).toBe(5);
+    const sizes = server.requests().map((r) => (r.body as { messages: unknown[] }).messages.length);
+    // system + first request + 2 per earlier attempt, at most 3 of them.
+    expect(sizes).toEqual([2, 4, 6, 8, 8]);
+    const last = (server.requests()[4]!.body as { messages: { content: string }[] }).messages;
+    expect(last[1]!.content).toContain('(1 earlier attempt left out here; the files above are as those attempts left them.)');
+    // The wrong patch of the attempt left out is visible only there: the file as it is now.
+    expect(last[1]!.content).toContain(WRONG_LINE);
+    expect(last[1]!.content).not.toContain(LOOP_LINE);
+    expect(last.slice(2).some((m) => m.content.includes(WRONG_LINE))).toBe(false);
+    expect(last.at(-1)!.content).toMatch(/^Your edits were not applied \(no file was changed\) because:\n- the reply has no edit blocks/);
   });
 
   it('waits paused when its budget runs out mid-task, and finishes after a resume with a new budget', { timeout: 200_000 }, async () => {
