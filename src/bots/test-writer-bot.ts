@@ -77,7 +77,7 @@ function userPrompt(range: string, framework: TestFramework, targets: readonly T
 
 /** Finds the exported functions and classes the range touched; declines what the bot cannot read. */
 async function findTargets(ctx: TaskContext, workdir: string, range: string): Promise<{ targets: Target[]; declined: Declined[]; diff: string }> {
-  const { files, diff } = await ctx.repo.diff(range, { signal: ctx.signal });
+  const { files, diff, truncated } = await ctx.repo.diff(range, { signal: ctx.signal });
   const declined: Declined[] = [];
   const candidates = [];
   for (const f of files) {
@@ -94,7 +94,9 @@ async function findTargets(ctx: TaskContext, workdir: string, range: string): Pr
   for (const f of candidates) {
     const text = await readFile(join(workdir, f.path), 'utf8');
     const exported = exportedSymbols(ts, parseSource(ts, f.path, text)).filter((s) => s.kind === 'function' || s.kind === 'class');
-    const touched = touchedBy(exported, f.status === 'added' ? 'all' : (lines.get(f.path) ?? new Set()));
+    // A new file changed throughout; so did, as far as we can tell, one whose hunks the size cap cut off.
+    const whole = f.status === 'added' || (truncated && !lines.has(f.path));
+    const touched = touchedBy(exported, whole ? 'all' : (lines.get(f.path) ?? new Set()));
     if (touched.length > 0) targets.push({ file: f.path, symbols: touched });
     else declined.push({ file: f.path, reason: 'no exported function or class was added or changed in it' });
   }
