@@ -125,6 +125,12 @@ describe('README.md', () => {
     expect(overlay).toContain('⏸ notes-bot: paused: budget: notes-bot\'s next call');
     expect(overlay).toContain('run: codex fleet resume notes-bot --budget');
     expect(Math.max(...overlay.split('\n').map((l) => [...l].length))).toBeLessThanOrEqual(80);
+    // The summary it shows has the shape test/demo/demo.test.ts asserts of a real run.
+    const summary = blocks()[2]!.text.split('\n');
+    expect(summary[0]).toMatch(/^codex fleet demo: all 5 checks passed in \d+\.\d s$/);
+    expect(summary[2]).toBe('  agent            tasks   spend      calls  commits');
+    expect(summary.slice(3, 8).map((l) => l.trim().split(/\s+/)[0])).toEqual(['patch-bot', 'test-writer-bot', 'doc-bot', 'notes-bot', 'fleet']);
+    expect(summary[6]).toMatch(/^ {2}notes-bot {8}1 done {2}\$0\.01 {6}4 {6}none; budget \$0\.01, raised to \$0\.02$/);
   });
 
   describe('the tour', () => {
