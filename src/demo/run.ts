@@ -71,7 +71,7 @@ export interface DemoPlaces {
 /** One task of the demo and how it ended. */
 export interface DemoTaskOutcome {
   readonly task: DemoTask;
-  readonly view: TaskView | undefined;
+  readonly view: TaskView;
 }
 
 export interface DemoOutcome {
@@ -244,10 +244,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     if (options.signal?.aborted) onAbort();
     const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     const deadline = Date.now() + deadlineMs;
-    const outcomes: DemoTaskOutcome[] = [];
-    const finished = await Promise.all(
+    const outcomes: DemoTaskOutcome[] = await Promise.all(
       submitted.map(async ({ task, id }) => {
-        let view: TaskView | undefined;
+        let view: TaskView;
         try {
           view = await fleet.waitTask(id, Math.max(1, deadline - Date.now()), waits.signal);
         } catch {
@@ -260,8 +259,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     options.signal?.removeEventListener('abort', onAbort);
     clearTimeout(raiseTimer);
     if (options.signal?.aborted) fail('the demo was stopped before its tasks finished');
-
-    for (const { task, view } of finished) outcomes.push({ task, view });
+    const unfinished = outcomes.filter((o) => o.view.state === 'queued' || o.view.state === 'running');
+    if (unfinished.length > 0) {
+      fail(
+        `${unfinished.map((o) => `${o.task.agent}'s task ${o.view.id} is still ${o.view.state}`).join('; ')} after ${deadlineMs / 1000} s ` +
+          '(a loaded machine? every worker and command runs in the sandbox: "codex fleet sandbox --check" shows what the kernel offers)',
+      );
+    }
 
     const status = fleet.status();
     const branches = fleet.branches();
