@@ -53,7 +53,7 @@ export function registerDemoCommand(fleet: Command): void {
         '     their branch, the paused agent finished. The exit status is 0 only if every check holds.\n\n' +
         'On a terminal the live overlay shows the fleet (as in "codex fleet start"); otherwise, or with --no-tui, one line\n' +
         'per event. The fleet\'s state, the model requests and every event stay in the state directory (printed at the end).\n\n' +
-        'Examples:\n  $ npx codex fleet demo\n  $ npx codex fleet demo --dir /tmp/demo-shop && cd /tmp/demo-shop && git log --oneline --all',
+        'Examples:\n  $ codex fleet demo\n  $ codex fleet demo --dir /tmp/demo-shop && cd /tmp/demo-shop && git log --oneline --all',
     );
   addSandboxUserOption(addStateDirOption(command)).action(async (options: DemoCommandOptions) => {
     const mode = outputMode({ tui: options.tui !== false }) === 'tui' ? 'tui' : 'plain';
