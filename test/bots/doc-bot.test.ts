@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../supervisor/helpers.js';
-import { commitFiles, git, outputOf, startBotFleet } from './range-bot-fleet.js';
+import { commitFiles, git, outputOf, startBotFleet } from './shipped-bot-fleet.js';
 
 const SOURCE = `/** Squares a number. */
 export function square(x: number): number {

@@ -8,7 +8,7 @@ import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/cli.js';
-import { commitFiles, git, outputOf, startBotFleet } from './range-bot-fleet.js';
+import { commitFiles, git, outputOf, startBotFleet } from './shipped-bot-fleet.js';
 
 const block = (path: string, content: string) => `${path}\n<<<<<<< SEARCH\n=======\n${content}>>>>>>> REPLACE\n`;
 

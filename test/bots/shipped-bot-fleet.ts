@@ -16,12 +16,9 @@ import { Supervisor } from '../../src/utils/agent/supervisor.js';
 import { repoRoot } from '../helpers/cli.js';
 import { expectNoProcessesLeft, loadAgents, makeFleetDir, removeFleetDir, type FleetDir } from '../supervisor/helpers.js';
 import { serveModel } from '../supervisor/model-helpers.js';
+import { git } from './bot-fleet.js';
 
-const IDENTITY = ['-c', 'user.name=Test User', '-c', 'user.email=test@example.com'];
-
-export function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', [...IDENTITY, '-C', repo, ...args], { encoding: 'utf8' }).trim();
-}
+export { git };
 
 /** Writes `files` under `repo` and commits them (a new repository on branch main when `repo` is new). */
 export function commitFiles(repo: string, message: string, files: Record<string, string>): string {
