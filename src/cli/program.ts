@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerConformanceCommand } from './commands/conformance.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerAdminCommands } from './commands/fleet-admin.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerMcpCommand } from './commands/mcp.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
 
   registerInitCommand(fleet);
   registerValidateCommand(fleet);
+  registerDemoCommand(fleet);
   registerStartCommand(fleet);
   registerWatchCommand(fleet);
   registerTaskCommands(fleet);

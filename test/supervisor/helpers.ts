@@ -171,9 +171,16 @@ export function workerPids(events: readonly FleetEvent[], agent: string): number
  * `codex fleet ARGS…` as a child process, without blocking this process's event loop (an in-process
  * supervisor must go on answering while the CLI runs).
  */
-export function runFleetAsync(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function runFleetAsync(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [codexBin, 'fleet', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [codexBin, 'fleet', ...args], {
+      cwd: options.cwd ?? repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
