@@ -104,12 +104,25 @@ describe('a fleet driven from the command line', () => {
     supervisor.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));
     const exited = new Promise<number | null>((resolve) => supervisor!.once('exit', (code) => resolve(code)));
     await waitFor(() => (log.match(/echo-bot\[\d\] worker ready/g) ?? []).length === 2, 'both echo-bot workers to be ready');
-    const uids = readdirSync('/proc')
-      .filter((p) => /^\d+$/.test(p))
+    // Only this supervisor's descendants: workers of other test files may be running meanwhile.
+    const parents = new Map<number, number>();
+    for (const p of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        parents.set(Number(p), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const descends = (pid: number): boolean => {
+      for (let at = parents.get(pid); at !== undefined && at > 1; at = parents.get(at)) if (at === supervisor!.pid) return true;
+      return false;
+    };
+    const uids = [...parents.keys()]
+      .filter(descends)
       .map((p) => {
         try {
-          const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-          return cmd.includes(project) || cmd.includes('agent-worker') ? /^Uid:\t(\d+)/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] : undefined;
+          return /^Uid:\t(\d+)/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
         } catch {
           return undefined; // gone meanwhile
         }
