@@ -23,6 +23,7 @@ import { fenceFor } from './context-files.js';
 import { changedLines } from './diff-lines.js';
 import { EDIT_FORMAT_INSTRUCTIONS, fileReader, parseEditBlocks, planEdits, writePlan } from './edit-blocks.js';
 import { readRange, readStringList, requireWorkdir } from './range-input.js';
+import { isTestFile } from './test-files.js';
 import { detectFramework, type TestFramework } from './test-framework.js';
 import { exportedSymbols, touchedBy, type ExportedSymbol } from './ts-exports.js';
 import { isScriptFile, loadTypeScript, parseSource } from './typescript.js';
@@ -52,8 +53,6 @@ export interface TestWriterOutput {
   readonly commit: { readonly sha: string; readonly branch?: string } | null;
 }
 
-const TEST_FILE = /(^|\/)(__tests__|tests?)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
-
 export const SYSTEM_PROMPT = `You are test-writer-bot, a careful engineer who writes unit tests for code that was just added or changed.
 You write NEW test files only. Each test states one behaviour the code should have, with concrete inputs
 and the exact expected result, including edge cases (empty input, zero, negative numbers, errors thrown).
@@ -63,7 +62,9 @@ so favour behaviour that is easy to get wrong over restating what the code obvio
 
 ${EDIT_FORMAT_INSTRUCTIONS}
 
-Every block you write must have an empty SEARCH part (it creates a new file); never edit existing files.`;
+Every block you write must have an empty SEARCH part (it creates a new file); never edit existing files.
+Write test files only (in a test/, tests/ or __tests__/ folder, or named *.test.* or *.spec.*): no
+configuration, package or helper files outside those.`;
 
 /** The first user message: the changed symbols' source, the framework and the diff (bounded, with a note when cut). */
 export function userPrompt(range: string, framework: TestFramework, targets: readonly Target[], diff: string): string {
@@ -87,7 +88,7 @@ async function findTargets(ctx: TaskContext, workdir: string, range: string): Pr
   const candidates = [];
   for (const f of files) {
     if (f.status === 'deleted') continue;
-    if (TEST_FILE.test(f.path)) declined.push({ file: f.path, reason: 'is a test file' });
+    if (isTestFile(f.path)) declined.push({ file: f.path, reason: 'is a test file' });
     else if (!isScriptFile(f.path)) {
       declined.push({ file: f.path, reason: 'is not TypeScript or JavaScript (.ts, .tsx, .mts, .cts, .js, .jsx, .mjs, .cjs); test-writer-bot reads only those' });
     } else candidates.push(f);
@@ -119,6 +120,12 @@ async function writeScaffolds(ctx: TaskContext, workdir: string, messages: ChatM
       if (block.search.trim() !== '') problems.push(`block at line ${block.line}: ${block.path} is an existing file; write new test files only (an empty SEARCH part)`);
       // Each file is passed to the test command as an argument: a name like an option would be read as one.
       else if (block.path.split('/').some((part) => part.startsWith('-'))) problems.push(`block at line ${block.line}: ${block.path}: file and folder names may not start with "-"`);
+      // Only test files: a config, .npmrc or helper module would change how the project builds or runs.
+      else if (!isTestFile(block.path)) {
+        problems.push(
+          `block at line ${block.line}: ${block.path} is not a test file; write only test files (in a test/, tests/ or __tests__/ folder, or named *.test.* or *.spec.*), nothing else was written`,
+        );
+      }
     }
     if (problems.length === 0) {
       const plan = await planEdits(parsed.blocks, fileReader(workdir));

@@ -150,6 +150,24 @@ describe('test-writer-bot', () => {
     // The source file is as the user committed it, on the bot's branch too.
     expect(git(f.repo, 'diff', '--name-only', 'main', out.commit.branch)).toBe('test/clamp.test.js');
   });
+  it('feeds back blocks that create files other than tests (a config, .npmrc) and writes none of that reply', async () => {
+    const config = "export default { test: { passWithNoTests: true } };\n";
+    const first = `${block('vitest.config.ts', config)}\n${block('.npmrc', 'registry=http://localhost:1/\n')}\n${block('test/clamp.test.js', FAILING)}`;
+    const f = await startBotFleet('test-writer-bot', makeRepo, {
+      replies: [
+        { name: 'writes-config', match: { message: '^You are test-writer-bot' }, content: first },
+        { name: 'scaffolds', match: { last_message: 'vitest.config.ts is not a test file' }, content: block('test/clamp.test.js', FAILING) },
+      ],
+    });
+    const done = await f.run({});
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    const out = outputOf(done);
+    expect(out.turns).toBe(2);
+    const last = (f.server.requests()[1]!.body as { messages: { role: string; content: string }[] }).messages.at(-1)!;
+    expect(last.content).toContain('- block at line 2: vitest.config.ts is not a test file; write only test files');
+    expect(last.content).toContain('- block at line 8: .npmrc is not a test file');
+    expect(git(f.repo, 'diff', '--name-only', 'main', out.commit.branch)).toBe('test/clamp.test.js');
+  });
   it('detects vitest in a TypeScript project, runs each scaffold with npm test -- <file>, and keeps the failing one', async () => {
     const failing = "import { describe, it, expect } from 'vitest';\nimport { Stack } from '../src/stack';\n\ndescribe('Stack', () => {\n  it('refuses to pop when empty', () => {\n    expect(() => new Stack<number>().pop()).toThrow('empty');\n  });\n  it('pops what was pushed last', () => {\n    const s = new Stack<number>();\n    s.push(1);\n    s.push(2);\n    expect(s.pop()).toBe(2);\n  });\n});\n";
     const passing = "import { it, expect } from 'vitest';\nimport { Stack } from '../src/stack';\n\nit('starts empty', () => {\n  expect(new Stack<number>().size).toBe(0);\n});\n";
