@@ -14,7 +14,7 @@
  * 5. The kept files are committed (`ctx.commit`; the spec's `land: branch` keeps failing tests off the
  *    user's branch).
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChatMessage } from '../protocol/index.js';
 import type { TaskContext, WorkerPlugin } from '../worker/plugin.js';
@@ -27,6 +27,7 @@ import { isTestFile } from './test-files.js';
 import { detectFramework, type TestFramework } from './test-framework.js';
 import { exportedSymbols, touchedBy, type ExportedSymbol } from './ts-exports.js';
 import { isScriptFile, loadTypeScript, parseSource } from './typescript.js';
+import { NOT_IN_WORKTREE, readWorktreeFile } from './worktree-file.js';
 
 const BOT = 'test-writer-bot';
 
@@ -98,7 +99,11 @@ async function findTargets(ctx: TaskContext, workdir: string, range: string): Pr
   const lines = changedLines(diff);
   const targets: Target[] = [];
   for (const f of candidates) {
-    const text = await readFile(join(workdir, f.path), 'utf8');
+    const text = await readWorktreeFile(workdir, f.path);
+    if (text === undefined) {
+      declined.push({ file: f.path, reason: NOT_IN_WORKTREE });
+      continue;
+    }
     const exported = exportedSymbols(ts, parseSource(ts, f.path, text)).filter((s) => s.kind === 'function' || s.kind === 'class');
     // A new file changed throughout; so did, as far as we can tell, one whose hunks the size cap cut off.
     const whole = f.status === 'added' || (truncated && !lines.has(f.path));

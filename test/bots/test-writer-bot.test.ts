@@ -130,6 +130,27 @@ describe('test-writer-bot', () => {
     expect(out.commit).toBeNull();
     expect(f.server.requests()).toEqual([]);
   });
+  it('declines a file the range changed that a later commit deleted, instead of failing on it', async () => {
+    const f = await startBotFleet(
+      'test-writer-bot',
+      (repo) => {
+        makeRepo(repo);
+        commitFiles(repo, 'Add wrap', { 'src/wrap.js': 'export function wrap(value, size) {\n  return ((value % size) + size) % size;\n}\n' });
+        git(repo, 'rm', '-q', 'src/wrap.js');
+        git(repo, 'commit', '-q', '-m', 'Remove wrap');
+      },
+      { replies: [] },
+    );
+    const done = await f.run({ range: 'HEAD~2..HEAD~1' });
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    const out = outputOf(done);
+    expect(out.declined).toEqual([
+      { file: 'src/wrap.js', reason: "is not in the task's worktree: a later commit deleted or renamed it; the bot reads files as they are at HEAD" },
+    ]);
+    expect(out.symbols).toEqual([]);
+    expect(out.commit).toBeNull();
+    expect(f.server.requests()).toEqual([]);
+  });
   it('feeds back a reply that edits an existing file, and writes the scaffolds of the next reply', async () => {
     const edit = 'src/math.js\n<<<<<<< SEARCH\n  return Math.min(Math.max(value, min), max);\n=======\n  if (min > max) throw new RangeError("min > max");\n  return Math.min(Math.max(value, min), max);\n>>>>>>> REPLACE\n';
     const f = await startBotFleet('test-writer-bot', makeRepo, {
