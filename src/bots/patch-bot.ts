@@ -15,6 +15,7 @@ import type { ChatMessage, CommitRequestResult, ExecRunResult, TaskContext, Work
 import { clipTail } from './clip.js';
 import { gatherFiles, type ContextFile } from './context-files.js';
 import { fileReader, parseEditBlocks, planEdits, writePlan } from './edit-blocks.js';
+import { protectedEditProblems } from './patch-guard.js';
 import { parsePatchInput, type PatchInput } from './patch-input.js';
 import { describeRun, firstRequest, notApplied, PATCH_SYSTEM_PROMPT, stillFailing } from './patch-prompt.js';
 
@@ -79,7 +80,8 @@ class PatchRun {
       const reply = await this.#ask(maxTurns, firstRun);
       if (reply === undefined) break; // the supervisor's turn limit
       const parsed = parseEditBlocks(reply);
-      const plan = parsed.problems.length > 0 ? { ok: false as const, problems: parsed.problems } : await planEdits(parsed.blocks, this.#read);
+      const refused = [...parsed.problems, ...protectedEditProblems(parsed.blocks, this.input)];
+      const plan = refused.length > 0 ? { ok: false as const, problems: refused } : await planEdits(parsed.blocks, this.#read);
       if (!plan.ok) {
         this.ctx.log(`attempt ${this.#attempts}: the edits did not apply`, { level: 'warn', fields: { problems: plan.problems } });
         const named = [...new Set(parsed.blocks.map((b) => b.path))];

@@ -192,6 +192,28 @@ describe('patch-bot', () => {
     expect(testsPass(repo)).toBe(false);
   });
 
+  it('refuses a patch that edits the test or package.json\'s scripts, feeds the reason back, and commits the fix to the code', { timeout: 200_000 }, async () => {
+    const cheat = edit('test/sum.test.js', '  assert.equal(sum([1, 2, 3]), 6);', '  assert.equal(sum([1, 2, 3]), 5);') +
+      edit('package.json', '"test": "node --test"', '"test": "true"');
+    const { server, repo } = await setUp(t, {
+      replies: [
+        { name: 'cheat', content: cheat },
+        { name: 'fix', match: { last_message: 'test/sum\\.test\\.js is a test file' }, content: edit('src/sum.js', LOOP_LINE, FIXED_LINE) },
+      ],
+    });
+    const id = await submit(t, { test: 'npm test' });
+    const task = await waitDone(t, id);
+    expect([task.state, task.error]).toEqual(['done', null]);
+    expect(outputOf(task)).toMatchObject({ attempts: 2, files: ['src/sum.js'] });
+    const feedback = lastMessageOf(server.requests()[1]!.body);
+    expect(feedback).toContain('Your edits were not applied (no file was changed) because:');
+    expect(feedback).toContain('block at line 4: test/sum.test.js is a test file; patch-bot fixes the code under test');
+    expect(feedback).toContain('package.json is package.json, which holds the scripts that run the tests');
+    expect(git(repo, 'show', '--name-only', '--format=', 'HEAD')).toBe('src/sum.js');
+    expect(git(repo, 'show', 'HEAD:test/sum.test.js')).toContain('assert.equal(sum([1, 2, 3]), 6);');
+    expect(testsPass(repo)).toBe(true);
+  });
+
   it('gives up after max_turns with the last test output, committing nothing; its branch is removed', { timeout: 200_000 }, async () => {
     const { repo } = await setUp(
       t,
