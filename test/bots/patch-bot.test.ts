@@ -4,7 +4,7 @@
  * server with recorded replies, and the commit queue.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ResumeAgent, Submit, WaitTask, type TaskView } from '../../src/control/methods.js';
@@ -212,6 +212,24 @@ describe('patch-bot', () => {
     expect(git(repo, 'show', '--name-only', '--format=', 'HEAD')).toBe('src/sum.js');
     expect(git(repo, 'show', 'HEAD:test/sum.test.js')).toContain('assert.equal(sum([1, 2, 3]), 6);');
     expect(testsPass(repo)).toBe(true);
+  });
+
+  it('fails at once, asking no model, when the first run of the test command times out: a hanging test is not for a patch', { timeout: 200_000 }, async () => {
+    const server = await serveModel({ replies: [] });
+    const repo = makeFixtureRepo(t.dir, 'sum-off-by-one');
+    writeFileSync(join(repo, 'test/hang.test.js'), "import { test } from 'node:test';\n\ntest('never ends', () => new Promise(() => setInterval(() => {}, 1000)));\n");
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'Add a test that hangs');
+    const before = git(repo, 'rev-parse', 'HEAD');
+    writeBotAgent(t.dir, 'patch-bot', 'patch-bot', agentLines().map((l) => l.replace('timeout_s: 60', 'timeout_s: 3')));
+    await startBotFleet(t, repo, server);
+    const task = await waitDone(t, await submit(t, { test: ['node', '--test', 'test/hang.test.js'] }));
+    expect(task.state).toBe('failed');
+    expect(task.error).toContain('patch-bot: the test command `node --test test/hang.test.js` timed out on its first run, before any change (killed after 3 s');
+    expect(task.error).toContain('A test that hangs is not something a patch can fix, so no model was asked and nothing was changed.');
+    expect(task.error).toContain('First run: `node --test test/hang.test.js` timed out and was killed');
+    expect(server.requests()).toEqual([]);
+    expect(git(repo, 'rev-parse', 'HEAD')).toBe(before);
   });
 
   it('gives up after max_turns with the last test output, committing nothing; its branch is removed', { timeout: 200_000 }, async () => {
