@@ -5,7 +5,8 @@
  * 1. The range's diff comes from the supervisor (`ctx.repo.diff`); TypeScript and JavaScript files are
  *    parsed with the compiler API (loaded only now) to find the exported functions and classes whose
  *    declarations the diff touched. Other files are declined, each with a reason in the output.
- * 2. The test framework is detected from package.json (node --test, vitest, jest, mocha).
+ * 2. The test framework (node --test, vitest, jest, mocha) is detected from the task's `test` command when
+ *    it names a runner, else from package.json.
  * 3. The model is asked for new test files as empty-SEARCH edit blocks (src/bots/edit-blocks.ts); blocks
  *    that do not apply are fed back, up to the task's turn limit.
  * 4. Each file is run alone (`ctx.exec`, the agent's exec rules must allow the command). A scaffold is
@@ -164,7 +165,7 @@ async function onTask(task: Parameters<WorkerPlugin['onTask']>[0], ctx: TaskCont
   if (detected === undefined) {
     throw new Error(
       `${BOT}: no test framework found in ${manifest === undefined ? 'the repository (it has no package.json)' : 'package.json'}: ` +
-        'make scripts.test run node --test, vitest, jest or mocha, or list one in devDependencies',
+        'make scripts.test run node --test, vitest, jest or mocha, list one in devDependencies, or give a "test" command that names the runner (such as ["node", "--test"] or ["npx", "vitest", "run"])',
     );
   }
   const { framework } = detected;
