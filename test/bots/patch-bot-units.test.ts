@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clipMiddle, clipTail } from '../../src/bots/clip.js';
-import { fenceFor, formatFile, gatherFiles, localImports, pathsInText } from '../../src/bots/context-files.js';
+import { fenceFor, formatFile, gatherFiles, localImports, MAX_READ_BYTES, pathsInText } from '../../src/bots/context-files.js';
 import { packageScriptProblem } from '../../src/bots/patch-bot.js';
 import { protectedEditProblems } from '../../src/bots/patch-guard.js';
 import { parsePatchInput } from '../../src/bots/patch-input.js';
@@ -92,6 +92,20 @@ describe('the files shown to the model', () => {
     expect(formatFile(files[2]!)).toBe('c.js (not shown (too many files); name it in "files" to see it first)\n');
     expect(formatFile({ path: 'd.md', text: 'has ``` inside', note: undefined })).toBe('d.md\n````\nhas ``` inside\n````\n');
     expect(fenceFor('plain')).toBe('```');
+  });
+
+  it('lists binary files and files over the size limit named by the output without reading them whole', async () => {
+    const dir = project({ 'src/sum.js': 'export const sum = 1;\n' });
+    writeFileSync(join(dir, 'data.bin'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x41]));
+    writeFileSync(join(dir, 'huge.log'), 'y'.repeat(MAX_READ_BYTES + 1));
+    const output = 'Error reading data.bin\n    at load (src/sum.js:1:1)\nsee huge.log for details';
+    const files = await gatherFiles(dir, { output });
+    expect(files).toEqual([
+      { path: 'data.bin', text: undefined, note: 'not shown: a binary file (it contains NUL bytes)' },
+      { path: 'src/sum.js', text: 'export const sum = 1;\n', note: undefined },
+      { path: 'huge.log', text: undefined, note: `not shown: ${MAX_READ_BYTES + 1} bytes, over the ${MAX_READ_BYTES}-byte limit for files shown` },
+    ]);
+    expect(formatFile(files[0]!)).toBe('data.bin (not shown: a binary file (it contains NUL bytes))\n');
   });
 
   it('bounds the test output in a prompt, keeping mostly its end', () => {
