@@ -1,7 +1,8 @@
 /**
  * Which files a bot shows the model: the ones the user named, the ones a test's output names (stack
  * traces, `file:line` locations) that exist in the worktree, and the local modules those import. Read
- * with bounds: a big file is cut with a note, and past a total the rest are only listed.
+ * with bounds: a big file is cut with a note, and past a total the rest are only listed; a binary file or
+ * one over {@link MAX_READ_BYTES} is listed with a note and never read whole.
  *
  * @example
  * ```ts
@@ -30,6 +31,26 @@ export interface ContextLimits {
 }
 
 export const DEFAULT_CONTEXT_LIMITS: ContextLimits = { maxFiles: 8, maxFileChars: 12_000, maxTotalChars: 40_000 };
+
+/** Files larger than this are not read at all (a build output, a data file, a bundle): only listed. */
+export const MAX_READ_BYTES = 1024 * 1024;
+
+/**
+ * A file's text for the prompt, or why it is not shown: over {@link MAX_READ_BYTES} (checked before
+ * reading), or binary (it contains a NUL byte). Undefined when it cannot be read.
+ */
+async function readShown(path: string): Promise<{ text: string } | { note: string } | undefined> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return undefined;
+    if (info.size > MAX_READ_BYTES) return { note: `not shown: ${info.size} bytes, over the ${MAX_READ_BYTES}-byte limit for files shown` };
+    const bytes = await readFile(path);
+    if (bytes.includes(0)) return { note: 'not shown: a binary file (it contains NUL bytes)' };
+    return { text: bytes.toString('utf8') };
+  } catch {
+    return undefined;
+  }
+}
 
 /** Path-like words with an extension, optionally `file://`, followed by `:line` or not. */
 const PATH_WORD = /(?:file:\/\/)?((?:\/|\.{1,2}\/)?[\w@+-][\w@.+-]*(?:\/[\w@.+-]+)*\.[A-Za-z][A-Za-z0-9]{0,5})(?=[:)\s'",]|$)/g;
@@ -133,13 +154,13 @@ export async function gatherFiles(
   for (const p of await pathsInText(root, sources.output ?? '')) add(p);
   // One level of imports: a failing assertion in a test file usually points at a module it imports.
   const named = [...order];
-  const texts = new Map<string, string>();
+  const texts = new Map<string, { text: string } | { note: string }>();
   for (const p of named) {
     if (missing.has(p)) continue;
-    const text = await readFile(join(root, p), 'utf8').catch(() => undefined);
-    if (text === undefined) continue;
-    texts.set(p, text);
-    for (const imported of await localImports(root, p, text)) add(imported);
+    const read = await readShown(join(root, p));
+    if (read === undefined) continue;
+    texts.set(p, read);
+    if ('text' in read) for (const imported of await localImports(root, p, read.text)) add(imported);
   }
   const files: ContextFile[] = [];
   let total = 0;
@@ -152,8 +173,13 @@ export async function gatherFiles(
       files.push({ path: p, text: undefined, note: 'not shown (too many files); name it in "files" to see it first' });
       continue;
     }
-    const text = texts.get(p) ?? (await readFile(join(root, p), 'utf8').catch(() => undefined));
-    if (text === undefined) continue;
+    const read = texts.get(p) ?? (await readShown(join(root, p)));
+    if (read === undefined) continue;
+    if ('note' in read) {
+      files.push({ path: p, text: undefined, note: read.note });
+      continue;
+    }
+    const { text } = read;
     const room = Math.min(limits.maxFileChars, limits.maxTotalChars - total);
     const shown = clipMiddle(text, room, 0.5);
     total += shown.length;

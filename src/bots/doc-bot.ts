@@ -13,8 +13,6 @@
  * 4. An edit that passes is written and committed (`ctx.commit`; the spec's `land: commit` puts it on the
  *    user's branch).
  */
-import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import type { ChatMessage } from '../protocol/index.js';
 import type { TaskContext, WorkerPlugin } from '../worker/plugin.js';
 import { commentOnlyChange } from './comment-free-ast.js';
@@ -23,6 +21,7 @@ import { EDIT_FORMAT_INSTRUCTIONS, fileReader, parseEditBlocks, planEdits, write
 import { readRange, readStringList, requireWorkdir } from './range-input.js';
 import { exportedSymbols, type ExportedSymbol } from './ts-exports.js';
 import { isScriptFile, loadTypeScript, parseSource, type TypeScriptApi } from './typescript.js';
+import { NOT_IN_WORKTREE, readWorktreeFile } from './worktree-file.js';
 
 const BOT = 'doc-bot';
 
@@ -83,7 +82,7 @@ export function userPrompt(targets: readonly Target[]): string {
 }
 
 /** The files to document: the task's `files`, or those the range changed; others declined with a reason. */
-async function chooseFiles(ctx: TaskContext, input: unknown): Promise<{ files: string[]; declined: { file: string; reason: string }[] }> {
+async function chooseFiles(ctx: TaskContext, input: unknown): Promise<{ files: string[]; declined: { file: string; reason: string }[]; given: boolean }> {
   const given = readStringList(BOT, input, 'files', '["src/math.ts"]');
   const paths = given ?? (await ctx.repo.diff(readRange(BOT, input), { signal: ctx.signal })).files.filter((f) => f.status !== 'deleted').map((f) => f.path);
   const files: string[] = [];
@@ -92,18 +91,18 @@ async function chooseFiles(ctx: TaskContext, input: unknown): Promise<{ files: s
     if (isScriptFile(path)) files.push(path);
     else declined.push({ file: path, reason: 'is not TypeScript or JavaScript (.ts, .tsx, .mts, .cts, .js, .jsx, .mjs, .cjs); doc-bot documents only those' });
   }
-  return { files, declined };
+  return { files, declined, given: given !== undefined };
 }
 
-async function findTargets(ts: TypeScriptApi, workdir: string, files: readonly string[]): Promise<Target[]> {
+/** The files' undocumented exports. A file the range changed but the worktree no longer has is declined. */
+async function findTargets(ts: TypeScriptApi, workdir: string, files: readonly string[], given: boolean, declined: { file: string; reason: string }[]): Promise<Target[]> {
   const targets: Target[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(join(workdir, file), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${BOT}: ${file} does not exist in the task's worktree; check the task's "files" input`);
-      throw error;
+    const text = await readWorktreeFile(workdir, file);
+    if (text === undefined) {
+      if (given) throw new Error(`${BOT}: ${file} does not exist in the task's worktree; check the task's "files" input`);
+      declined.push({ file, reason: NOT_IN_WORKTREE });
+      continue;
     }
     const missing = exportedSymbols(ts, parseSource(ts, file, text)).filter((s) => !s.hasDoc);
     if (missing.length > 0) targets.push({ file, text, missing });
@@ -130,14 +129,14 @@ async function checkReply(ts: TypeScriptApi, workdir: string, targets: readonly 
 
 async function onTask(task: Parameters<WorkerPlugin['onTask']>[0], ctx: TaskContext): Promise<DocBotOutput> {
   const workdir = requireWorkdir(BOT, task);
-  const { files, declined } = await chooseFiles(ctx, task.input);
+  const { files, declined, given } = await chooseFiles(ctx, task.input);
   const none = { files: [], documented: [], undocumented: [], declined, turns: 0, rejected: [], commit: null };
   if (files.length === 0) {
     ctx.setSummary('No TypeScript or JavaScript files to document');
     return none;
   }
   const ts = await loadTypeScript();
-  const targets = await findTargets(ts, workdir, files);
+  const targets = await findTargets(ts, workdir, files, given, declined);
   if (targets.length === 0) {
     ctx.setSummary(`Every exported symbol of ${files.join(', ')} already has a doc comment`);
     return none;

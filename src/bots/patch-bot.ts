@@ -15,6 +15,7 @@ import type { ChatMessage, CommitRequestResult, ExecRunResult, TaskContext, Work
 import { clipTail } from './clip.js';
 import { gatherFiles, type ContextFile } from './context-files.js';
 import { fileReader, parseEditBlocks, planEdits, writePlan } from './edit-blocks.js';
+import { protectedEditProblems } from './patch-guard.js';
 import { parsePatchInput, type PatchInput } from './patch-input.js';
 import { describeRun, firstRequest, notApplied, PATCH_SYSTEM_PROMPT, stillFailing } from './patch-prompt.js';
 
@@ -71,6 +72,7 @@ class PatchRun {
       this.ctx.setSummary(`${command(argv)} already passes; nothing to fix`);
       return { attempts: 0, files: [], commit: null };
     }
+    if (run.timed_out) throw hangingTest(argv, run);
     const firstRun = run;
     const context = await gatherFiles(this.root, { hints: this.input.files, output: `${run.stdout}\n${run.stderr}` });
     this.#firstMessage = firstRequest({ argv, run, plan: this.input.plan, files: context });
@@ -79,7 +81,8 @@ class PatchRun {
       const reply = await this.#ask(maxTurns, firstRun);
       if (reply === undefined) break; // the supervisor's turn limit
       const parsed = parseEditBlocks(reply);
-      const plan = parsed.problems.length > 0 ? { ok: false as const, problems: parsed.problems } : await planEdits(parsed.blocks, this.#read);
+      const refused = [...parsed.problems, ...protectedEditProblems(parsed.blocks, this.input)];
+      const plan = refused.length > 0 ? { ok: false as const, problems: refused } : await planEdits(parsed.blocks, this.#read);
       if (!plan.ok) {
         this.ctx.log(`attempt ${this.#attempts}: the edits did not apply`, { level: 'warn', fields: { problems: plan.problems } });
         const named = [...new Set(parsed.blocks.map((b) => b.path))];
@@ -184,6 +187,22 @@ class PatchRun {
       test: { argv: [...argv], exit_code: run.exit_code, timed_out: run.timed_out, stdout: clipTail(run.stdout, 12_000), stderr: clipTail(run.stderr, 12_000) },
     });
   }
+}
+
+/**
+ * The error for a test command that timed out on its first run, before any edit: a hanging test (a
+ * server left listening, a promise never settled, a watch mode) is not something a patch fixes, and
+ * every attempt would wait out the same timeout.
+ */
+export function hangingTest(argv: readonly string[], run: ExecRunResult): Error {
+  const seconds = Math.round(run.duration_ms / 1000);
+  const last = describeRun(argv, { ...run, stdout: clipTail(run.stdout, LAST_OUTPUT_CHARS), stderr: clipTail(run.stderr, LAST_OUTPUT_CHARS / 2) });
+  return new Error(
+    `patch-bot: the test command ${command(argv)} timed out on its first run, before any change (killed after ${seconds} s, ` +
+      "the timeout_s of the agent's exec rule for it). A test that hangs is not something a patch can fix, so no model " +
+      'was asked and nothing was changed. Make the command finish on its own (no watch mode, close servers and timers), ' +
+      `or give a command that runs only the failing test, and submit again.\n\nFirst run: ${last}`,
+  );
 }
 
 const PACKAGE_RUNNERS = new Set(['npm', 'yarn', 'pnpm']);

@@ -1,7 +1,8 @@
 /**
- * The test framework of a Node project, detected from its package.json (the `test` script first, then
- * the dev dependencies): node --test, vitest, jest or mocha. Each knows how to run one file and how to
- * read the runner's summary: how many tests it collected and how many failed.
+ * The test framework of a Node project (node --test, vitest, jest or mocha), detected from the test
+ * command the task gives when it names a runner, else from its package.json (the `test` script first,
+ * then the dev dependencies). Each knows how to run one file and how to read the runner's summary: how
+ * many tests it collected and how many failed.
  */
 
 export type FrameworkName = 'node' | 'vitest' | 'jest' | 'mocha';
@@ -101,11 +102,34 @@ export class PackageJsonError extends Error {
 }
 
 /**
- * Detects the framework from package.json's text. `command` overrides the argv prefix (the task's
+ * The framework a test command runs by itself, or undefined when it goes through a script (`npm test --`)
+ * and only package.json can tell: `node --test …`, or a program (or `npx` argument) named vitest, jest,
+ * mocha or _mocha, also as a path such as `node_modules/.bin/vitest`.
+ */
+export function frameworkOfArgv(argv: readonly string[]): FrameworkName | undefined {
+  const base = (arg: string) => arg.split(/[\\/]/).pop()!.replace(/\.(c|m)?js$/, '');
+  const program = base(argv[0] ?? '');
+  if ((program === 'node' || program === 'nodejs') && argv.includes('--test')) return 'node';
+  const words = program === 'npx' || program === 'pnpx' || program === 'node' ? argv.slice(1).filter((a) => !a.startsWith('-')).slice(0, 1).map(base) : [program];
+  for (const word of words) {
+    if (word === 'vitest') return 'vitest';
+    if (word === 'jest') return 'jest';
+    if (word === 'mocha' || word === '_mocha') return 'mocha';
+  }
+  return undefined;
+}
+
+/**
+ * Detects the framework from the task's test command, when it names one (`node --test`, `npx vitest
+ * run`), else from package.json's text. `command` overrides the argv prefix (the task's
  * `test` input); the default runs `node --test <file>` for node's runner and `npm test -- <file>` for
  * the others. Returns undefined when nothing points to a known framework.
  */
 export function detectFramework(packageJson: string | undefined, command?: readonly string[]): DetectedFramework | undefined {
+  const named = command === undefined ? undefined : frameworkOfArgv(command);
+  if (named !== undefined) {
+    return { framework: { ...FRAMEWORKS[named], command: command! }, detectedFrom: `the task's "test" command "${command!.join(' ')}"` };
+  }
   let manifest: { scripts?: Record<string, unknown>; devDependencies?: Record<string, unknown>; dependencies?: Record<string, unknown> } = {};
   if (packageJson !== undefined) {
     try {

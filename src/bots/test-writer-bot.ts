@@ -5,7 +5,8 @@
  * 1. The range's diff comes from the supervisor (`ctx.repo.diff`); TypeScript and JavaScript files are
  *    parsed with the compiler API (loaded only now) to find the exported functions and classes whose
  *    declarations the diff touched. Other files are declined, each with a reason in the output.
- * 2. The test framework is detected from package.json (node --test, vitest, jest, mocha).
+ * 2. The test framework (node --test, vitest, jest, mocha) is detected from the task's `test` command when
+ *    it names a runner, else from package.json.
  * 3. The model is asked for new test files as empty-SEARCH edit blocks (src/bots/edit-blocks.ts); blocks
  *    that do not apply are fed back, up to the task's turn limit.
  * 4. Each file is run alone (`ctx.exec`, the agent's exec rules must allow the command). A scaffold is
@@ -14,7 +15,7 @@
  * 5. The kept files are committed (`ctx.commit`; the spec's `land: branch` keeps failing tests off the
  *    user's branch).
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChatMessage } from '../protocol/index.js';
 import type { TaskContext, WorkerPlugin } from '../worker/plugin.js';
@@ -23,9 +24,11 @@ import { fenceFor } from './context-files.js';
 import { changedLines } from './diff-lines.js';
 import { EDIT_FORMAT_INSTRUCTIONS, fileReader, parseEditBlocks, planEdits, writePlan } from './edit-blocks.js';
 import { readRange, readStringList, requireWorkdir } from './range-input.js';
+import { isTestFile } from './test-files.js';
 import { detectFramework, type TestFramework } from './test-framework.js';
 import { exportedSymbols, touchedBy, type ExportedSymbol } from './ts-exports.js';
 import { isScriptFile, loadTypeScript, parseSource } from './typescript.js';
+import { NOT_IN_WORKTREE, readWorktreeFile } from './worktree-file.js';
 
 const BOT = 'test-writer-bot';
 
@@ -52,8 +55,6 @@ export interface TestWriterOutput {
   readonly commit: { readonly sha: string; readonly branch?: string } | null;
 }
 
-const TEST_FILE = /(^|\/)(__tests__|tests?)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
-
 export const SYSTEM_PROMPT = `You are test-writer-bot, a careful engineer who writes unit tests for code that was just added or changed.
 You write NEW test files only. Each test states one behaviour the code should have, with concrete inputs
 and the exact expected result, including edge cases (empty input, zero, negative numbers, errors thrown).
@@ -63,7 +64,9 @@ so favour behaviour that is easy to get wrong over restating what the code obvio
 
 ${EDIT_FORMAT_INSTRUCTIONS}
 
-Every block you write must have an empty SEARCH part (it creates a new file); never edit existing files.`;
+Every block you write must have an empty SEARCH part (it creates a new file); never edit existing files.
+Write test files only (in a test/, tests/ or __tests__/ folder, or named *.test.* or *.spec.*): no
+configuration, package or helper files outside those.`;
 
 /** The first user message: the changed symbols' source, the framework and the diff (bounded, with a note when cut). */
 export function userPrompt(range: string, framework: TestFramework, targets: readonly Target[], diff: string): string {
@@ -87,7 +90,7 @@ async function findTargets(ctx: TaskContext, workdir: string, range: string): Pr
   const candidates = [];
   for (const f of files) {
     if (f.status === 'deleted') continue;
-    if (TEST_FILE.test(f.path)) declined.push({ file: f.path, reason: 'is a test file' });
+    if (isTestFile(f.path)) declined.push({ file: f.path, reason: 'is a test file' });
     else if (!isScriptFile(f.path)) {
       declined.push({ file: f.path, reason: 'is not TypeScript or JavaScript (.ts, .tsx, .mts, .cts, .js, .jsx, .mjs, .cjs); test-writer-bot reads only those' });
     } else candidates.push(f);
@@ -97,7 +100,11 @@ async function findTargets(ctx: TaskContext, workdir: string, range: string): Pr
   const lines = changedLines(diff);
   const targets: Target[] = [];
   for (const f of candidates) {
-    const text = await readFile(join(workdir, f.path), 'utf8');
+    const text = await readWorktreeFile(workdir, f.path);
+    if (text === undefined) {
+      declined.push({ file: f.path, reason: NOT_IN_WORKTREE });
+      continue;
+    }
     const exported = exportedSymbols(ts, parseSource(ts, f.path, text)).filter((s) => s.kind === 'function' || s.kind === 'class');
     // A new file changed throughout; so did, as far as we can tell, one whose hunks the size cap cut off.
     const whole = f.status === 'added' || (truncated && !lines.has(f.path));
@@ -119,6 +126,12 @@ async function writeScaffolds(ctx: TaskContext, workdir: string, messages: ChatM
       if (block.search.trim() !== '') problems.push(`block at line ${block.line}: ${block.path} is an existing file; write new test files only (an empty SEARCH part)`);
       // Each file is passed to the test command as an argument: a name like an option would be read as one.
       else if (block.path.split('/').some((part) => part.startsWith('-'))) problems.push(`block at line ${block.line}: ${block.path}: file and folder names may not start with "-"`);
+      // Only test files: a config, .npmrc or helper module would change how the project builds or runs.
+      else if (!isTestFile(block.path)) {
+        problems.push(
+          `block at line ${block.line}: ${block.path} is not a test file; write only test files (in a test/, tests/ or __tests__/ folder, or named *.test.* or *.spec.*), nothing else was written`,
+        );
+      }
     }
     if (problems.length === 0) {
       const plan = await planEdits(parsed.blocks, fileReader(workdir));
@@ -152,7 +165,7 @@ async function onTask(task: Parameters<WorkerPlugin['onTask']>[0], ctx: TaskCont
   if (detected === undefined) {
     throw new Error(
       `${BOT}: no test framework found in ${manifest === undefined ? 'the repository (it has no package.json)' : 'package.json'}: ` +
-        'make scripts.test run node --test, vitest, jest or mocha, or list one in devDependencies',
+        'make scripts.test run node --test, vitest, jest or mocha, list one in devDependencies, or give a "test" command that names the runner (such as ["node", "--test"] or ["npx", "vitest", "run"])',
     );
   }
   const { framework } = detected;

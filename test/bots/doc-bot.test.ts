@@ -130,4 +130,26 @@ describe('doc-bot', () => {
     expect(git(f.repo, 'rev-parse', 'main')).toBe(before);
     expect(readFileSync(join(f.repo, 'src/geometry.ts'), 'utf8')).toBe(SOURCE);
   });
+
+  it('declines a file the range changed that a later commit deleted, and still refuses a missing file named in "files"', async () => {
+    const f = await startBotFleet(
+      'doc-bot',
+      (repo) => {
+        makeRepo(repo);
+        commitFiles(repo, 'Add wrap', { 'src/wrap.ts': 'export function wrap(value: number, size: number): number {\n  return ((value % size) + size) % size;\n}\n' });
+        git(repo, 'rm', '-q', 'src/wrap.ts');
+        git(repo, 'commit', '-q', '-m', 'Remove wrap');
+      },
+      { replies: [] },
+    );
+    const done = await f.run({ range: 'HEAD~2..HEAD~1' });
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    expect(outputOf(done).declined).toEqual([
+      { file: 'src/wrap.ts', reason: "is not in the task's worktree: a later commit deleted or renamed it; the bot reads files as they are at HEAD" },
+    ]);
+    const given = await f.run({ files: ['src/wrap.ts'] });
+    expect(given.state).toBe('failed');
+    expect(JSON.stringify(given.error)).toContain(`doc-bot: src/wrap.ts does not exist in the task's worktree; check the task's \\"files\\" input`);
+    expect(f.server.requests()).toEqual([]);
+  });
 });

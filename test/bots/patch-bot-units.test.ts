@@ -9,8 +9,9 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clipMiddle, clipTail } from '../../src/bots/clip.js';
-import { fenceFor, formatFile, gatherFiles, localImports, pathsInText } from '../../src/bots/context-files.js';
+import { fenceFor, formatFile, gatherFiles, localImports, MAX_READ_BYTES, pathsInText } from '../../src/bots/context-files.js';
 import { packageScriptProblem } from '../../src/bots/patch-bot.js';
+import { protectedEditProblems } from '../../src/bots/patch-guard.js';
 import { parsePatchInput } from '../../src/bots/patch-input.js';
 import { describeRun, firstRequest, PATCH_SYSTEM_PROMPT } from '../../src/bots/patch-prompt.js';
 import { builtinPluginPath } from '../../src/spec/builtins.js';
@@ -93,6 +94,20 @@ describe('the files shown to the model', () => {
     expect(fenceFor('plain')).toBe('```');
   });
 
+  it('lists binary files and files over the size limit named by the output without reading them whole', async () => {
+    const dir = project({ 'src/sum.js': 'export const sum = 1;\n' });
+    writeFileSync(join(dir, 'data.bin'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x41]));
+    writeFileSync(join(dir, 'huge.log'), 'y'.repeat(MAX_READ_BYTES + 1));
+    const output = 'Error reading data.bin\n    at load (src/sum.js:1:1)\nsee huge.log for details';
+    const files = await gatherFiles(dir, { output });
+    expect(files).toEqual([
+      { path: 'data.bin', text: undefined, note: 'not shown: a binary file (it contains NUL bytes)' },
+      { path: 'src/sum.js', text: 'export const sum = 1;\n', note: undefined },
+      { path: 'huge.log', text: undefined, note: `not shown: ${MAX_READ_BYTES + 1} bytes, over the ${MAX_READ_BYTES}-byte limit for files shown` },
+    ]);
+    expect(formatFile(files[0]!)).toBe('data.bin (not shown: a binary file (it contains NUL bytes))\n');
+  });
+
   it('bounds the test output in a prompt, keeping mostly its end', () => {
     expect(clipTail('abcdef', 3)).toBe('[… the first 3 characters left out …]\ndef');
     expect(clipMiddle('abcdefghij', 4, 0.5)).toBe('ab\n[… 6 characters left out …]\nij');
@@ -142,5 +157,31 @@ describe('patch-bot before the first run', () => {
     expect(await packageScriptProblem(noScript, ['pnpm', 'run', 'unit'])).toMatch(/no "scripts\.unit"/);
     expect(await packageScriptProblem(noScript, ['npm', 'run', 'lint'])).toBeUndefined();
     expect(await packageScriptProblem(project({ 'package.json': '{"scripts":{"test":"node --test"}}' }), ['npm', 'test', '--', 'a.test.js'])).toBeUndefined();
+  });
+});
+
+describe('patch-bot protected files', () => {
+  const block = (path: string, line = 3) => ({ path, search: 'a', replace: 'b', line });
+  const input = { argv: ['node', '--test', 'checks/sum-check.js'], plan: undefined, files: [] as string[] };
+
+  it('refuses edits to test files, files named in the test command and package.json, and lets the code under test through', () => {
+    const problems = protectedEditProblems(
+      [block('test/sum.test.js', 2), block('src/sum.spec.ts', 8), block('checks/sum-check.js', 14), block('package.json', 20), block('src/sum.js', 26)],
+      input,
+    );
+    const tail = 'patch-bot fixes the code under test and does not change tests or how they are run unless the task\'s "files" or "plan" name the file. Fix the code instead.';
+    expect(problems).toEqual([
+      `block at line 2: test/sum.test.js is a test file; ${tail}`,
+      `block at line 8: src/sum.spec.ts is a test file; ${tail}`,
+      `block at line 14: checks/sum-check.js is named in the test command; ${tail}`,
+      `block at line 20: package.json is package.json, which holds the scripts that run the tests; ${tail}`,
+    ]);
+  });
+
+  it('allows them when the task\'s files or plan name them', () => {
+    expect(protectedEditProblems([block('test/sum.test.js'), block('package.json')], { ...input, files: ['./test/sum.test.js'], plan: 'Add a "lint" script to package.json.' })).toEqual([]);
+    expect(protectedEditProblems([block('test/sum.test.js')], { ...input, plan: 'The expectation in sum.test.js is wrong: 1+2+3 is 6.' })).toEqual([]);
+    // A different file that merely contains the name is not named.
+    expect(protectedEditProblems([block('test/sum.test.js')], { ...input, plan: 'See test/other-sum.test.js.' })).toHaveLength(1);
   });
 });

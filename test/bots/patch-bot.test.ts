@@ -4,7 +4,7 @@
  * server with recorded replies, and the commit queue.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ResumeAgent, Submit, WaitTask, type TaskView } from '../../src/control/methods.js';
@@ -190,6 +190,46 @@ describe('patch-bot', () => {
     expect(git(repo, 'rev-parse', out.commit!.branch)).toBe(out.commit!.sha);
     expect(git(repo, 'show', `${out.commit!.sha}:src/sum.js`)).toContain(FIXED_LINE);
     expect(testsPass(repo)).toBe(false);
+  });
+
+  it('refuses a patch that edits the test or package.json\'s scripts, feeds the reason back, and commits the fix to the code', { timeout: 200_000 }, async () => {
+    const cheat = edit('test/sum.test.js', '  assert.equal(sum([1, 2, 3]), 6);', '  assert.equal(sum([1, 2, 3]), 5);') +
+      edit('package.json', '"test": "node --test"', '"test": "true"');
+    const { server, repo } = await setUp(t, {
+      replies: [
+        { name: 'cheat', content: cheat },
+        { name: 'fix', match: { last_message: 'test/sum\\.test\\.js is a test file' }, content: edit('src/sum.js', LOOP_LINE, FIXED_LINE) },
+      ],
+    });
+    const id = await submit(t, { test: 'npm test' });
+    const task = await waitDone(t, id);
+    expect([task.state, task.error]).toEqual(['done', null]);
+    expect(outputOf(task)).toMatchObject({ attempts: 2, files: ['src/sum.js'] });
+    const feedback = lastMessageOf(server.requests()[1]!.body);
+    expect(feedback).toContain('Your edits were not applied (no file was changed) because:');
+    expect(feedback).toContain('block at line 4: test/sum.test.js is a test file; patch-bot fixes the code under test');
+    expect(feedback).toContain('package.json is package.json, which holds the scripts that run the tests');
+    expect(git(repo, 'show', '--name-only', '--format=', 'HEAD')).toBe('src/sum.js');
+    expect(git(repo, 'show', 'HEAD:test/sum.test.js')).toContain('assert.equal(sum([1, 2, 3]), 6);');
+    expect(testsPass(repo)).toBe(true);
+  });
+
+  it('fails at once, asking no model, when the first run of the test command times out: a hanging test is not for a patch', { timeout: 200_000 }, async () => {
+    const server = await serveModel({ replies: [] });
+    const repo = makeFixtureRepo(t.dir, 'sum-off-by-one');
+    writeFileSync(join(repo, 'test/hang.test.js'), "import { test } from 'node:test';\n\ntest('never ends', () => new Promise(() => setInterval(() => {}, 1000)));\n");
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'Add a test that hangs');
+    const before = git(repo, 'rev-parse', 'HEAD');
+    writeBotAgent(t.dir, 'patch-bot', 'patch-bot', agentLines().map((l) => l.replace('timeout_s: 60', 'timeout_s: 3')));
+    await startBotFleet(t, repo, server);
+    const task = await waitDone(t, await submit(t, { test: ['node', '--test', 'test/hang.test.js'] }));
+    expect(task.state).toBe('failed');
+    expect(task.error).toContain('patch-bot: the test command `node --test test/hang.test.js` timed out on its first run, before any change (killed after 3 s');
+    expect(task.error).toContain('A test that hangs is not something a patch can fix, so no model was asked and nothing was changed.');
+    expect(task.error).toContain('First run: `node --test test/hang.test.js` timed out and was killed');
+    expect(server.requests()).toEqual([]);
+    expect(git(repo, 'rev-parse', 'HEAD')).toBe(before);
   });
 
   it('gives up after max_turns with the last test output, committing nothing; its branch is removed', { timeout: 200_000 }, async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectFramework, PackageJsonError } from '../../src/bots/test-framework.js';
+import { detectFramework, frameworkOfArgv, PackageJsonError } from '../../src/bots/test-framework.js';
 
 const pkg = (scripts: Record<string, string>, devDependencies: Record<string, string> = {}) => JSON.stringify({ scripts, devDependencies });
 
@@ -17,6 +17,24 @@ describe('test framework detection', () => {
     expect(found(undefined)).toBeUndefined();
     expect(detectFramework(pkg({ test: 'node --test' }), ['npm', 'run', 'unit', '--'])?.framework.command).toEqual(['npm', 'run', 'unit', '--']);
     expect(() => detectFramework('{ nope')).toThrow(PackageJsonError);
+  });
+
+  it('takes the framework from the task\'s test command first when it names a runner, then from package.json', () => {
+    const found = (text: string | undefined, argv: string[]) => {
+      const d = detectFramework(text, argv);
+      return d && { name: d.framework.name, from: d.detectedFrom, command: d.framework.command };
+    };
+    // package.json says vitest, the command runs node's runner: the command wins.
+    expect(found(pkg({ test: 'vitest run' }, { vitest: '1' }), ['node', '--test'])).toEqual({ name: 'node', from: 'the task\'s "test" command "node --test"', command: ['node', '--test'] });
+    expect(found(pkg({ test: 'node --test' }), ['npx', 'vitest', 'run'])?.name).toBe('vitest');
+    expect(found(undefined, ['./node_modules/.bin/jest', '--ci'])).toEqual({ name: 'jest', from: 'the task\'s "test" command "./node_modules/.bin/jest --ci"', command: ['./node_modules/.bin/jest', '--ci'] });
+    // Named by the command, a broken or missing package.json does not matter.
+    expect(found('{ nope', ['node', 'node_modules/mocha/bin/mocha.js'])?.name).toBe('mocha');
+    // A command through a script says nothing by itself: package.json decides.
+    expect(found(pkg({ test: 'jest' }), ['npm', 'test', '--'])).toEqual({ name: 'jest', from: 'package.json scripts.test "jest"', command: ['npm', 'test', '--'] });
+    expect(frameworkOfArgv(['npm', 'run', 'unit', '--'])).toBeUndefined();
+    expect(frameworkOfArgv(['node', 'test/run.js'])).toBeUndefined();
+    expect(frameworkOfArgv(['_mocha'])).toBe('mocha');
   });
 
   it("reads each runner's summary: tests collected and failed", () => {

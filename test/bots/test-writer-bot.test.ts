@@ -130,6 +130,27 @@ describe('test-writer-bot', () => {
     expect(out.commit).toBeNull();
     expect(f.server.requests()).toEqual([]);
   });
+  it('declines a file the range changed that a later commit deleted, instead of failing on it', async () => {
+    const f = await startBotFleet(
+      'test-writer-bot',
+      (repo) => {
+        makeRepo(repo);
+        commitFiles(repo, 'Add wrap', { 'src/wrap.js': 'export function wrap(value, size) {\n  return ((value % size) + size) % size;\n}\n' });
+        git(repo, 'rm', '-q', 'src/wrap.js');
+        git(repo, 'commit', '-q', '-m', 'Remove wrap');
+      },
+      { replies: [] },
+    );
+    const done = await f.run({ range: 'HEAD~2..HEAD~1' });
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    const out = outputOf(done);
+    expect(out.declined).toEqual([
+      { file: 'src/wrap.js', reason: "is not in the task's worktree: a later commit deleted or renamed it; the bot reads files as they are at HEAD" },
+    ]);
+    expect(out.symbols).toEqual([]);
+    expect(out.commit).toBeNull();
+    expect(f.server.requests()).toEqual([]);
+  });
   it('feeds back a reply that edits an existing file, and writes the scaffolds of the next reply', async () => {
     const edit = 'src/math.js\n<<<<<<< SEARCH\n  return Math.min(Math.max(value, min), max);\n=======\n  if (min > max) throw new RangeError("min > max");\n  return Math.min(Math.max(value, min), max);\n>>>>>>> REPLACE\n';
     const f = await startBotFleet('test-writer-bot', makeRepo, {
@@ -148,6 +169,24 @@ describe('test-writer-bot', () => {
       'Your edit blocks were not applied:\n- block at line 2: src/math.js is an existing file; write new test files only (an empty SEARCH part)\nSend the test files again as new files.',
     );
     // The source file is as the user committed it, on the bot's branch too.
+    expect(git(f.repo, 'diff', '--name-only', 'main', out.commit.branch)).toBe('test/clamp.test.js');
+  });
+  it('feeds back blocks that create files other than tests (a config, .npmrc) and writes none of that reply', async () => {
+    const config = "export default { test: { passWithNoTests: true } };\n";
+    const first = `${block('vitest.config.ts', config)}\n${block('.npmrc', 'registry=http://localhost:1/\n')}\n${block('test/clamp.test.js', FAILING)}`;
+    const f = await startBotFleet('test-writer-bot', makeRepo, {
+      replies: [
+        { name: 'writes-config', match: { message: '^You are test-writer-bot' }, content: first },
+        { name: 'scaffolds', match: { last_message: 'vitest.config.ts is not a test file' }, content: block('test/clamp.test.js', FAILING) },
+      ],
+    });
+    const done = await f.run({});
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    const out = outputOf(done);
+    expect(out.turns).toBe(2);
+    const last = (f.server.requests()[1]!.body as { messages: { role: string; content: string }[] }).messages.at(-1)!;
+    expect(last.content).toContain('- block at line 2: vitest.config.ts is not a test file; write only test files');
+    expect(last.content).toContain('- block at line 8: .npmrc is not a test file');
     expect(git(f.repo, 'diff', '--name-only', 'main', out.commit.branch)).toBe('test/clamp.test.js');
   });
   it('detects vitest in a TypeScript project, runs each scaffold with npm test -- <file>, and keeps the failing one', async () => {
