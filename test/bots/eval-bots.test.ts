@@ -3,22 +3,14 @@
  * fixture and a JSON report. Here the "real model" is the local model server over HTTP, which proves the
  * harness (fixtures, fleet, judging, dollars), not the prompts.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runCaptured } from '../helpers/cli.js';
 import { built } from '../rpc/child.js';
 import { serveModel } from '../supervisor/model-helpers.js';
 
 function runEval(env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OPENAI_') && !k.startsWith('EVAL_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [built('bench/eval-bots.js')], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runCaptured(process.execPath, [built('bench/eval-bots.js')], { env: { ...clean, ...env } });
 }
 
 const FIX = [

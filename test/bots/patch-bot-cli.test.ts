@@ -8,7 +8,7 @@ import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { codexBin } from '../helpers/cli.js';
+import { codexBin, runFleetChild } from '../helpers/cli.js';
 import { expectNoProcessesLeft, waitFor } from '../supervisor/helpers.js';
 import { serveModel } from '../supervisor/model-helpers.js';
 import { botReposDir, git } from './bot-fleet.js';
@@ -26,17 +26,7 @@ afterEach(async () => {
   supervisor = undefined;
 });
 
-function fleet(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [codexBin, 'fleet', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const fleet = (args: string[], cwd: string, env: NodeJS.ProcessEnv) => runFleetChild(args, { cwd, env });
 
 describe('codex fleet submit patch-bot', () => {
   it('lands a commit that makes the failing test pass, from the sample spec that codex fleet init writes', { timeout: 240_000 }, async () => {

@@ -7,7 +7,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { codexBin, repoRoot } from '../helpers/cli.js';
+import { codexBin, repoRoot, runFleetChild } from '../helpers/cli.js';
 import { expectNoProcessesLeft, waitFor } from '../supervisor/helpers.js';
 
 let root: string;
@@ -34,20 +34,10 @@ afterEach(async () => {
 });
 
 /** `codex fleet ARGS…` in `cwd`, as its own process. */
-function fleet(args: string[], cwd = project): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [codexBin, 'fleet', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const fleet = (args: string[], cwd = project) => runFleetChild(args, { cwd, env });
 
 describe('a fleet driven from the command line', () => {
-  it('starts, runs a submitted task, reports status and tasks, and stops with exit 0 and no process left', async () => {
+  it('starts, runs a submitted task, reports status and tasks, and stops with exit 0 and no process left', { timeout: 120_000 }, async () => {
     let log = '';
     supervisor = spawn(process.execPath, [codexBin, 'fleet', 'start', 'echo-bot/agents'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
     supervisor.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));

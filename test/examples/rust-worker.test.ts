@@ -23,7 +23,7 @@ import { compilePolicy } from '../../src/sandbox/policy.js';
 import { loadAgentSpecs } from '../../src/spec/load.js';
 import type { AgentSpec } from '../../src/spec/types.js';
 import { workerArgv } from '../../src/supervisor/worker-program.js';
-import { codexBin, repoRoot } from '../helpers/cli.js';
+import { codexBin, runFleetChild } from '../helpers/cli.js';
 import { buildRustWorker, cargo, rustWorkerDir } from '../helpers/rust-worker.js';
 import { expectNoProcessesLeft, waitFor } from '../supervisor/helpers.js';
 
@@ -45,17 +45,7 @@ function rustWorker(): string {
   return build.binary;
 }
 
-function fleet(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [codexBin, 'fleet', ...args], { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const fleet = runFleetChild;
 
 async function rustAgent(): Promise<AgentSpec> {
   const loaded = await loadAgentSpecs([agentsDir]);

@@ -3,7 +3,6 @@
  * made from the plugins in test/fixtures/workers/, the supervisor started for real (sandboxed workers
  * through the launcher), and the /proc scan that proves no process of a test is left behind.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { StatePaths } from '../../src/supervisor/state-dir.js';
 import { loadAgentSpecs } from '../../src/spec/load.js';
 import type { AgentSpec } from '../../src/spec/types.js';
 import { Supervisor } from '../../src/utils/agent/supervisor.js';
-import { codexBin, repoRoot } from '../helpers/cli.js';
+import { repoRoot, runFleetChild } from '../helpers/cli.js';
 
 export const fixturesDir = fileURLToPath(new URL('../fixtures/workers/', import.meta.url));
 
@@ -175,19 +174,7 @@ export function runFleetAsync(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [codexBin, 'fleet', ...args], {
-      cwd: options.cwd ?? repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runFleetChild(args, { cwd: options.cwd, env: options.env ? { ...process.env, ...options.env } : undefined });
 }
 
 /** The end of every fleet test: client closed, supervisor stopped, no process of ours left, files gone. */
