@@ -44,15 +44,14 @@ export function writeBotAgent(dir: FleetDir, name: string, bot: string, lines: r
   writeFileSync(join(dir.agentsDir, `${name}.yaml`), [`name: ${name}`, `role: ${bot} under test`, `plugin: builtin:${bot}`, ...lines].join('\n') + '\n');
 }
 
-/** Starts the supervisor on `repo`, its model calls going to `server` over `api`. */
-export async function startBotFleet(t: FleetTest, repo: string, server: ModelServer, api: ProviderApi = 'chat'): Promise<void> {
-  const agents = await loadAgents(t.dir);
+/** A real supervisor on `repo` (agents from `dir`), its model calls going to `server` over `api`. */
+export async function startRepoSupervisor(dir: FleetDir, repo: string, server: ModelServer, api: ProviderApi = 'chat'): Promise<{ supervisor: Supervisor; events: FleetEvent[] }> {
   const events: FleetEvent[] = [];
   const supervisor = await Supervisor.start({
-    agents,
-    stateDir: t.dir.stateDir,
+    agents: await loadAgents(dir),
+    stateDir: dir.stateDir,
     projectDir: repo,
-    slotRoot: join(t.dir.root, 'slots'),
+    slotRoot: join(dir.root, 'slots'),
     gitIdentity: { name: 'Fleet Test', email: 'fleet@example.com' },
     onEvent: (e) => events.push(e),
     models: {
@@ -60,7 +59,12 @@ export async function startBotFleet(t: FleetTest, repo: string, server: ModelSer
       pricing: (model) => pricingOf(resolvePrice(model)!),
     },
   });
-  t.fleet = { supervisor, events };
+  return { supervisor, events };
+}
+
+/** Starts the supervisor on `repo`, its model calls going to `server` over `api`. */
+export async function startBotFleet(t: FleetTest, repo: string, server: ModelServer, api: ProviderApi = 'chat'): Promise<void> {
+  t.fleet = await startRepoSupervisor(t.dir, repo, server, api);
   t.client = await connect(t.dir);
 }
 

@@ -9,14 +9,12 @@ import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { AgentStatus, TaskView } from '../../src/control/methods.js';
 import type { ModelScriptInput, ModelServer } from '../../src/model-server/index.js';
-import { resolvePrice } from '../../src/pricing/index.js';
 import type { FleetEvent } from '../../src/supervisor/events.js';
-import { pricingOf } from '../../src/supervisor/model-meter.js';
 import { Supervisor } from '../../src/utils/agent/supervisor.js';
 import { repoRoot } from '../helpers/cli.js';
-import { expectNoProcessesLeft, loadAgents, makeFleetDir, removeFleetDir, type FleetDir } from '../supervisor/helpers.js';
+import { expectNoProcessesLeft, makeFleetDir, removeFleetDir, type FleetDir } from '../supervisor/helpers.js';
 import { serveModel } from '../supervisor/model-helpers.js';
-import { git } from './bot-fleet.js';
+import { git, startRepoSupervisor } from './bot-fleet.js';
 
 export { git };
 
@@ -81,19 +79,7 @@ export async function startBotFleet(
   makeRepo(repo);
   writeFileSync(join(dir.agentsDir, `${bot}.yaml`), editSpec(readFileSync(join(repoRoot, 'agents', `${bot}.yaml`), 'utf8')));
   const server = await serveModel(script);
-  const events: FleetEvent[] = [];
-  const sup = await Supervisor.start({
-    agents: await loadAgents(dir),
-    stateDir: dir.stateDir,
-    projectDir: repo,
-    slotRoot: join(dir.root, 'slots'),
-    gitIdentity: { name: 'Fleet Test', email: 'fleet@example.com' },
-    onEvent: (e) => events.push(e),
-    models: {
-      provider: () => ({ name: 'local', api: 'chat', baseURL: server.url, apiKey: 'sk-test', maxRetries: 0 }),
-      pricing: (model) => pricingOf(resolvePrice(model)!),
-    },
-  });
+  const { supervisor: sup, events } = await startRepoSupervisor(dir, repo, server);
   entry.sup = sup;
   return {
     dir,
