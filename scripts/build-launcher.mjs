@@ -31,7 +31,12 @@ const units = readdirSync(srcDir).filter((f) => f.endsWith('.c')).sort().map((f)
 const args = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-pthread', '-o', out, ...units];
 mkdirSync(outDir, { recursive: true });
 const started = Date.now();
-const result = spawnSync(cc, args, { stdio: 'inherit' });
+// Linked statically where the C library allows it (glibc's libc.a, musl): the launcher runs once per
+// worker and command start, and skipping the dynamic loader saves about a millisecond each time. Where
+// there is no static libc (e.g. Fedora without glibc-static) it is linked dynamically instead.
+const asStatic = spawnSync(cc, ['-static', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+const linked = asStatic.status === 0 ? 'statically' : 'dynamically';
+const result = asStatic.status === 0 ? asStatic : spawnSync(cc, args, { stdio: 'inherit' });
 if (result.error && /** @type {NodeJS.ErrnoException} */ (result.error).code === 'ENOENT') {
   console.error(
     `codex-fleet: cannot build the sandbox launcher: no C compiler ("${cc}" not found).\n` +
@@ -45,4 +50,4 @@ if (result.status !== 0) {
   console.error(`codex-fleet: building the sandbox launcher failed: ${cc} ${args.join(' ')} (exit ${result.status ?? result.signal})`);
   process.exit(1);
 }
-console.log(`codex-fleet: built sandbox launcher ${out} with ${cc} in ${Date.now() - started} ms`);
+console.log(`codex-fleet: built sandbox launcher ${out} with ${cc} (linked ${linked}) in ${Date.now() - started} ms`);

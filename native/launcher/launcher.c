@@ -98,6 +98,9 @@ struct policy {
   int confine_signals; /* signals must stay inside the sandbox: Landlock ABI 6, else a PID namespace */
   int verbose;
   const char *explain_file; /* explain mode: refusals are reported here instead of silently EPERM */
+  int fchmod_fd;            /* worker policy: hand the listener to the shared fchmod handler here; -1 = fork one */
+  pid_t fchmod_pid;         /* the shared handler's pid (named with PR_SET_PTRACER); 0 = unknown */
+  int fchmod_daemon;        /* run as the shared fchmod handler instead of a sandbox */
   char **argv;
 };
 
@@ -384,8 +387,6 @@ static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t a
     LD(NR_OFF);
   }
 
-  for (size_t i = 0; i < sizeof always_refused / sizeof always_refused[0]; i++)
-    if (!(o->resident && always_refused[i] == SYS_pidfd_getfd)) on_nr_return(p, always_refused[i], deny);
   if (o->notify_fchmod) on_nr_return(p, SYS_fchmod, SECCOMP_RET_USER_NOTIF);
   /* prctl: only the options runtimes need; never clearing the parent-death signal. */
   unsigned prctl_n = prctl_rule(p->ins + p->n, MAX_INSNS - p->n);
@@ -462,9 +463,18 @@ static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t a
   RET(deny);
   LD(NR_OFF);
 
+  /* The always-refused syscalls leave the allow-list, whatever --allow says; they meet no rule above
+   * that could allow them, so the bitmap's verdict is theirs. (Taken out of the bitmap rather than
+   * tested one by one up front: every syscall the program makes runs this filter, and forty compares
+   * before each would cost more than the whole bitmap lookup.) */
+  uint32_t allowed[NR_WORDS];
+  memcpy(allowed, allow, sizeof allowed);
+  for (size_t i = 0; i < sizeof always_refused / sizeof always_refused[0]; i++)
+    if (!(o->resident && always_refused[i] == SYS_pidfd_getfd)) allowed[always_refused[i] / 32] &= ~(1U << (always_refused[i] % 32));
+
   /* The allow-list as a bitmap: one block per 32 syscall numbers, A = 1 << (nr - base), test mask. */
   for (uint32_t b = 0; b < NR_WORDS; b++) {
-    if (allow[b] == 0) {
+    if (allowed[b] == 0) {
       emit(p, BPF_JMP | BPF_JGE | BPF_K, 1, 0, (b + 1) * 32);
       RET(deny);
       continue;
@@ -474,7 +484,7 @@ static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t a
     emit(p, BPF_MISC | BPF_TAX, 0, 0, 0);
     emit(p, BPF_LD | BPF_IMM, 0, 0, 1);
     emit(p, BPF_ALU | BPF_LSH | BPF_X, 0, 0, 0);
-    emit(p, BPF_JMP | BPF_JSET | BPF_K, 0, 1, allow[b]);
+    emit(p, BPF_JMP | BPF_JSET | BPF_K, 0, 1, allowed[b]);
     RET(SECCOMP_RET_ALLOW);
     RET(deny);
   }
@@ -500,12 +510,17 @@ static void set_limit(int resource, const char *name, rlim_t value) {
   if (setrlimit(resource, &rl) != 0) die(EXIT_RLIMIT, "cannot set %s to %llu: %s", name, (unsigned long long)value, strerror(errno));
 }
 
-static void close_inherited_fds(void) {
-  if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
+/* Closes every descriptor above stdio except `keep` (-1: none). */
+static void close_inherited_fds(int keep) {
+  if (keep < 0 ? syscall(SYS_close_range, 3U, ~0U, 0U) == 0
+               : (keep == 3 || syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) == 0) &&
+                     syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0)
+    return;
   if (errno != ENOSYS) die(EXIT_PROCESS, "cannot close inherited descriptors: %s", strerror(errno));
   struct rlimit rl;
   long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (long)rl.rlim_cur : 65536;
-  for (long fd = 3; fd < max; fd++) close((int)fd);
+  for (long fd = 3; fd < max; fd++)
+    if (fd != keep) close((int)fd);
 }
 
 static void exec_program(char **argv) {
@@ -656,11 +671,51 @@ static void usage(void) {
       "         --allow NR[,NR...] [--rlimit-data BYTES] [--rlimit-nofile N] [--rlimit-fsize BYTES]\n"
       "         [--rlimit-nproc N] [--cgroup DIR] [--uid UID --gid GID] [--timeout-s N] [--require-abi N]\n"
       "         [--confine-signals] [--explain-file FILE] [--parent-pid PID] [--landlock-abi-override N]\n"
-      "         [--verbose] -- PROGRAM [ARGS...]\n"
+      "         [--fchmod-handler-fd FD [--fchmod-handler-pid PID]] [--verbose] -- PROGRAM [ARGS...]\n"
+      "       codex-fleet-launcher --fchmod-daemon [--uid UID --gid GID] [--parent-pid PID]   (hand-overs on fd 3)\n"
       "       codex-fleet-launcher --check [--landlock-abi-override N]\n"
       "See native/launcher/README.md.\n";
   ssize_t ignored = write(2, text, sizeof text - 1);
   (void)ignored;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The shared fchmod handler (--fchmod-daemon)                                                     */
+
+/*
+ * One process serves the fchmod notifications of every worker of a fleet, so starting a worker costs no
+ * extra process. Hand-overs arrive on descriptor 3 (a stream socket the supervisor shares with each
+ * worker's launcher). It runs as the sandbox user when started as root, without capabilities, with
+ * no_new_privs and its own small seccomp filter (notify.c), and dies with its parent. It is in no
+ * Landlock domain: a domain would forbid it pidfd_getfd on workers outside that domain.
+ */
+static int run_fchmod_daemon(struct policy *p) __attribute__((noreturn));
+
+static int run_fchmod_daemon(struct policy *p) {
+  const int intake = 3;
+  struct stat st;
+  if (fstat(intake, &st) != 0 || !S_ISSOCK(st.st_mode))
+    die(EXIT_USAGE, "--fchmod-daemon reads hand-overs on descriptor 3, which must be a socket");
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die(EXIT_PRCTL, "cannot set the parent-death signal: %s", strerror(errno));
+  if ((p->parent_pid > 0 && parent != p->parent_pid) || getppid() != parent) die(EXIT_PARENT_GONE, "the parent process is gone; not starting");
+  close_inherited_fds(intake);
+  /* A few descriptors per worker: take the hard limit. */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (geteuid() == 0) {
+    if (p->uid < 0) p->uid = p->gid = DEFAULT_SANDBOX_ID;
+    const char *failed = identity_switch((uid_t)p->uid, (gid_t)p->gid);
+    if (failed) die(EXIT_CAPS, "cannot switch to uid %lld gid %lld: %s: %s", p->uid, p->gid, failed, strerror(errno));
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die(EXIT_PRCTL, "cannot set the parent-death signal again: %s", strerror(errno));
+    if (getppid() != parent) die(EXIT_PARENT_GONE, "the parent process is gone; not starting");
+  }
+  drop_capabilities();
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die(EXIT_PRCTL, "cannot set no_new_privs: %s", strerror(errno));
+  notify_serve_shared(intake);
 }
 
 int main(int argc, char **argv) {
@@ -673,6 +728,7 @@ int main(int argc, char **argv) {
   p.gid = -1;
   p.abi_override = -1;
   p.require_abi = 1;
+  p.fchmod_fd = -1;
   int check = 0;
   int i = 1;
   for (; i < argc; i++) {
@@ -724,6 +780,12 @@ int main(int argc, char **argv) {
       p.parent_pid = (pid_t)parse_num(a, need_value(argc, argv, i++), 1, INT_MAX);
     } else if (strcmp(a, "--explain-file") == 0) {
       p.explain_file = need_value(argc, argv, i++);
+    } else if (strcmp(a, "--fchmod-handler-fd") == 0) {
+      p.fchmod_fd = (int)parse_num(a, need_value(argc, argv, i++), 3, 1 << 20);
+    } else if (strcmp(a, "--fchmod-handler-pid") == 0) {
+      p.fchmod_pid = (pid_t)parse_num(a, need_value(argc, argv, i++), 1, INT_MAX);
+    } else if (strcmp(a, "--fchmod-daemon") == 0) {
+      p.fchmod_daemon = 1;
     } else if (strcmp(a, "--landlock-abi-override") == 0) {
       p.abi_override = (int)parse_num(a, need_value(argc, argv, i++), 0, 1000);
     } else {
@@ -732,11 +794,24 @@ int main(int argc, char **argv) {
     }
   }
   if (check) return run_check(p.abi_override);
+  if (p.fchmod_daemon) {
+    if ((p.uid < 0) != (p.gid < 0)) die(EXIT_USAGE, "--uid and --gid go together");
+    if (geteuid() != 0 && p.uid >= 0 && (uid_t)p.uid != geteuid())
+      die(EXIT_USAGE, "--uid %lld needs root (the launcher runs as uid %d)", p.uid, (int)geteuid());
+    run_fchmod_daemon(&p);
+  }
   if (p.kind == POLICY_NONE) die(EXIT_USAGE, "--policy worker|command is required");
   if (!p.have_allow) die(EXIT_USAGE, "--allow is required (the syscall allow-list)");
   if (i >= argc) die(EXIT_USAGE, "no program given after \"--\"");
   if (p.timeout_s && p.kind != POLICY_COMMAND) die(EXIT_USAGE, "--timeout-s applies to the command policy only");
   if (p.explain_file && p.kind != POLICY_WORKER) die(EXIT_USAGE, "--explain-file applies to the worker policy only");
+  if (p.fchmod_fd >= 0 && p.kind != POLICY_WORKER) die(EXIT_USAGE, "--fchmod-handler-fd applies to the worker policy only");
+  if (p.fchmod_fd >= 0 && p.explain_file) die(EXIT_USAGE, "--explain-file needs the launcher's own handler; drop --fchmod-handler-fd");
+  if (p.fchmod_fd >= 0) {
+    struct stat st;
+    if (fstat(p.fchmod_fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+      die(EXIT_USAGE, "--fchmod-handler-fd %d is not an open socket; pass the shared handler's socket there", p.fchmod_fd);
+  }
   p.argv = argv + i;
   if ((p.uid < 0) != (p.gid < 0)) die(EXIT_USAGE, "--uid and --gid go together");
   /* Sandboxed code never runs as root: without --uid, root's programs run as 65534:65534. */
@@ -788,8 +863,8 @@ int main(int argc, char **argv) {
   }
   set_limit(RLIMIT_CORE, "RLIMIT_CORE", 0);
 
-  /* 5. Nothing inherited beyond stdio. */
-  close_inherited_fds();
+  /* 5. Nothing inherited beyond stdio (and the shared fchmod handler's socket, until the hand-over). */
+  close_inherited_fds(p.fchmod_fd);
 
   /* The fchmod handler's writable directories and the explain file, opened while they still can be. */
   int explain_fd = -1;
@@ -842,6 +917,17 @@ int main(int argc, char **argv) {
   if (p.kind == POLICY_WORKER) {
     /* fchmod (and, in explain mode, every refusal) goes to a handler forked before the filter. */
     struct filter_opts fo = {.notify_fchmod = fchmod_allowed, .explain = explain_fd >= 0, .resident = 0, .handoff_fd = -1};
+    if (fo.notify_fchmod && p.fchmod_fd >= 0) {
+      /* The fleet's shared handler: no process of our own, just the listener sent over. */
+      int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+      if (self < 0) die(EXIT_SECCOMP, "cannot open a pidfd for the fchmod handler: %s", strerror(errno));
+      if (p.fchmod_pid > 0) prctl(PR_SET_PTRACER, (unsigned long)p.fchmod_pid, 0, 0, 0); /* where Yama asks */
+      fo.handoff_fd = p.fchmod_fd;
+      int listener = install_filter(POLICY_WORKER, p.allow, &fo);
+      notify_send_to_shared(p.fchmod_fd, listener, self);
+      exec_program(p.argv);
+    }
+    if (p.fchmod_fd >= 0) close(p.fchmod_fd);
     struct notify_handler handler;
     if (fo.notify_fchmod || fo.explain) {
       notify_fork_handler(&handler);

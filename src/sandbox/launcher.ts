@@ -2,8 +2,10 @@
  * The built launcher binary, what its exit codes mean, and how to spawn a program under a policy.
  */
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { sandboxEnv, slotDirs } from './env.js';
+import type { FchmodHandoff } from './fchmod-handler.js';
 import { ensureOwnedDir, type SandboxIdentity } from './identity.js';
 import { packageRoot } from './paths.js';
 import { launcherArgs, type SandboxPolicy } from './policy.js';
@@ -60,6 +62,8 @@ export interface SandboxedSpawn {
   readonly cwd: string;
   /** False only with `unsafeNoSandbox`: the caller must log that loudly. */
   readonly sandboxed: boolean;
+  /** The shared fchmod handler's socket: the caller must give it to the launcher as descriptor 3. */
+  readonly handoff?: Socket;
 }
 
 export interface SpawnOptions {
@@ -78,6 +82,11 @@ export interface SpawnOptions {
   readonly cgroup?: string;
   /** RLIMIT_NPROC where no cgroup could be had (counts every task of the sandbox's uid system-wide). */
   readonly nproc?: number;
+  /**
+   * The fleet's shared fchmod handler (fchmod-handler.ts; worker policy, not with `explainFile`). Without
+   * it the launcher forks a handler of its own, one more process per start.
+   */
+  readonly fchmodHandler?: FchmodHandoff;
   /**
    * Run without any sandbox. Only for `--unsafe-no-sandbox`; the returned spawn has `sandboxed: false`
    * and the caller MUST log a warning saying the agent runs unconfined.
@@ -144,8 +153,16 @@ export function buildSandboxedSpawn(policy: SandboxPolicy, program: readonly str
       ...(options.landlockAbiOverride !== undefined ? { landlockAbiOverride: options.landlockAbiOverride } : {}),
       ...(options.explainFile !== undefined ? { explainFile: options.explainFile } : {}),
     }),
-    '--',
-    ...program,
   ];
-  return Object.freeze({ file, args: Object.freeze(args), env: Object.freeze(env), cwd, sandboxed: true });
+  const handler = policy.kind === 'worker' && options.explainFile === undefined ? options.fchmodHandler : undefined;
+  if (handler !== undefined) args.push('--fchmod-handler-fd', '3', '--fchmod-handler-pid', String(handler.pid));
+  args.push('--', ...program);
+  return Object.freeze({
+    file,
+    args: Object.freeze(args),
+    env: Object.freeze(env),
+    cwd,
+    sandboxed: true,
+    ...(handler !== undefined ? { handoff: handler.socket } : {}),
+  });
 }

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FleetCgroup } from '../sandbox/cgroup.js';
+import { SharedFchmodHandler, type FchmodHandoff } from '../sandbox/fchmod-handler.js';
 import { ensureOwnedDir, resolveSandboxIdentity, type SandboxIdentity } from '../sandbox/identity.js';
 import { buildSandboxedSpawn, type SandboxedSpawn } from '../sandbox/launcher.js';
 import { compilePolicy, withSlot, type SandboxPolicy } from '../sandbox/policy.js';
@@ -35,6 +36,8 @@ export interface FleetSandboxOptions {
   readonly slotRoot?: string;
   readonly unsafeNoSandbox?: boolean;
   readonly landlockAbiOverride?: number;
+  /** Something the user should hear about (e.g. the shared fchmod handler had to be restarted). */
+  readonly onNotice?: (message: string) => void;
 }
 
 /** One agent ready to be spawned: its spec pointed at staged copies, or why it cannot run. */
@@ -82,6 +85,8 @@ export class FleetSandbox {
   /** RLIMIT_NPROC per sandbox, where no cgroup could be had and sandboxed code runs as another user. */
   readonly nproc: number | undefined;
   private readonly record: ProcessRecord;
+  /** Serves every worker's fchmod; started with the first worker, again if it dies. */
+  private fchmodHandler: SharedFchmodHandler | undefined;
   /** Each prepared agent's worker policy, compiled once; a worker gets it with its own slot. */
   private readonly compiled = new WeakMap<PreparedAgent, SandboxPolicy>();
 
@@ -169,6 +174,7 @@ export class FleetSandbox {
         ...(this.options.landlockAbiOverride === undefined ? {} : { landlockAbiOverride: this.options.landlockAbiOverride }),
         ...(cgroup !== undefined ? { cgroup } : {}),
         ...(this.nproc !== undefined ? { nproc: this.nproc } : {}),
+        ...(this.options.unsafeNoSandbox ? {} : this.sharedFchmodHandler()),
       });
     } catch (error) {
       if (cgroup !== undefined) this.cgroup?.remove(cgroup);
@@ -190,8 +196,20 @@ export class FleetSandbox {
     return { spawn, slotDir, lifecycle };
   }
 
-  /** At stop: the fleet's cgroup is removed once empty. */
+  /** The shared fchmod handler to give a launcher, (re)started as needed; none if it cannot start. */
+  private sharedFchmodHandler(): { fchmodHandler?: FchmodHandoff } {
+    if (this.fchmodHandler?.alive !== true) {
+      const ended = this.fchmodHandler?.ending;
+      if (ended !== undefined) this.options.onNotice?.(`the shared fchmod handler ended (${ended}); starting another`);
+      this.fchmodHandler = SharedFchmodHandler.start(this.identity);
+    }
+    return this.fchmodHandler === undefined ? {} : { fchmodHandler: this.fchmodHandler.handoff };
+  }
+
+  /** At stop: the shared fchmod handler ends, the fleet's cgroup is removed once empty. */
   close(): void {
+    this.fchmodHandler?.stop();
+    this.fchmodHandler = undefined;
     this.cgroup?.close();
   }
 }

@@ -160,14 +160,16 @@ export class WorkerHandle {
   async start(): Promise<void> {
     const { spawn: how } = this.options;
     this.startedAt = Date.now();
+    // stdin, stdout and stderr are always pipes; descriptor 3 does not change that.
     const child = spawn(how.file, [...how.args], {
       cwd: how.cwd,
       env: { ...how.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // Descriptor 3: the shared fchmod handler's socket, which the launcher closes before the worker runs.
+      stdio: how.handoff === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', how.handoff],
       // The launcher gives a sandboxed worker its own process group; an unsandboxed one gets it here, so
       // signals and the next supervisor's sweep of leftovers (leftovers.ts) reach what it started.
       detached: !how.sandboxed,
-    });
+    }) as ChildProcessByStdio<Writable, Readable, Readable>;
     this.child = child;
     lowerPriority(child.pid);
     if (child.pid !== undefined) this.options.lifecycle?.spawned(child.pid);

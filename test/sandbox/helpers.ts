@@ -70,11 +70,12 @@ export interface RunResult {
 export function runUnder(policy: SandboxPolicy, program: readonly string[], options: SpawnOptions = {}): Promise<RunResult> {
   const s = buildSandboxedSpawn(policy, program, options);
   return new Promise((resolve, reject) => {
-    const child = spawn(s.file, s.args, { cwd: s.cwd, env: s.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Descriptor 3, when given, is the shared fchmod handler's socket (the launcher closes it before exec).
+    const child = spawn(s.file, s.args, { cwd: s.cwd, env: s.env, stdio: ['ignore', 'pipe', 'pipe', s.handoff ?? 'ignore'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });

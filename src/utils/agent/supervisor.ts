@@ -187,6 +187,7 @@ export class Supervisor implements ControlHandlers {
         ...(this.options.slotRoot ? { slotRoot: this.options.slotRoot } : {}),
         ...(this.options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
         ...(this.options.landlockAbiOverride === undefined ? {} : { landlockAbiOverride: this.options.landlockAbiOverride }),
+        onNotice: (message) => this.events.emit({ type: 'log', message }),
       });
       const leftovers = this.sandbox.sweepLeftovers();
       if (leftovers.length > 0) {
