@@ -6,6 +6,8 @@
  * RSS it reports are the supervisor's alone; the driver (this process) submits and polls.
  *
  * Phases:
+ *  0. floor: the same number of bare `node -e 0` processes started at once, until all have exited
+ *     (node_floor_ms): what starting that many Node processes costs this machine, sandbox or not.
  *  1. spawn: start the supervisor; time until all workers are ready (spawn_all_ms).
  *  2. durable submits: every agent paused, HALF of the tasks submitted by 4 clients with 64 requests in
  *     flight each; a submit answers only after its transaction is on disk (durable_submits_per_s).
@@ -15,7 +17,8 @@
  *
  * Environment: BENCH_AGENTS (default 4), BENCH_CONCURRENCY (25 per agent), BENCH_TASKS (10000),
  * BENCH_SUPERVISOR_NODE_ARGS (node flags for the supervisor, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
- * Last line: JSON {workers, spawn_all_ms, tasks_per_s, loop_lag_p99_ms, supervisor_rss_mb, durable_submits_per_s}.
+ * Last line: JSON {workers, spawn_all_ms, node_floor_ms, tasks_per_s, loop_lag_p99_ms, supervisor_rss_mb,
+ * durable_submits_per_s}.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -121,6 +124,8 @@ async function driverMain(): Promise<void> {
       `name: ${name}\nrole: benchmark echo\nmodel: gpt-4.1-nano\ncost_budget: 0.01\nplugin: ./bench-echo.mjs\nconcurrency: ${CONCURRENCY}\n`,
     );
   }
+  const floorMs = await nodeFloor(AGENTS * CONCURRENCY);
+  process.stderr.write(`bench: ${AGENTS * CONCURRENCY} bare node processes started and exited in ${floorMs} ms\n`);
   const nodeArgs = (process.env['BENCH_SUPERVISOR_NODE_ARGS'] ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
   const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(import.meta.url), '--supervisor', agentsDir, stateDir], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -180,6 +185,7 @@ async function driverMain(): Promise<void> {
     const result = {
       workers,
       spawn_all_ms: spawnAllMs,
+      node_floor_ms: floorMs,
       tasks_per_s: round(TASKS / runSeconds),
       loop_lag_p99_ms: report['loop_lag_p99_ms'] as number,
       supervisor_rss_mb: report['rss_mb'] as number,
@@ -191,6 +197,15 @@ async function driverMain(): Promise<void> {
     await exited;
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** Wall time for `n` bare `node -e 0` started at once to all exit. */
+async function nodeFloor(n: number): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: n }, () => new Promise((resolve) => spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).once('exit', resolve))),
+  );
+  return round(performance.now() - t0);
 }
 
 if (process.argv[2] === '--supervisor') await supervisorMain(process.argv[3]!, process.argv[4]!);
