@@ -4,9 +4,11 @@
  * (kind, and the text of identifiers and literals); comments, JSDoc and whitespace are trivia, not
  * nodes, so they may differ. The first difference is reported with its line, for the model to fix.
  * What a node keeps outside its children (a unary operator, `let` or `const`, `extends` or `implements`)
- * is compared through the compiler's printer, which writes both files without comments.
+ * is compared through the compiler's printer, which writes both files without comments. Comments that
+ * act like code (directives: directive-comments.ts) must stay exactly where they are.
  */
 import type * as TS from 'typescript';
+import { directiveChange } from './directive-comments.js';
 import { parseSource, syntaxErrors, type TypeScriptApi } from './typescript.js';
 
 interface Token {
@@ -75,6 +77,9 @@ export function commentOnlyChange(ts: TypeScriptApi, path: string, before: strin
     const extra = ta.length > tb.length ? `code was removed from ${describe(a, ta[n])}` : `code was added at ${describe(b, tb[n])}`;
     return { ok: false, reason: `${path}: the edit changes code, not only comments: ${extra}` };
   }
+  // Some comments act like code (`// @ts-expect-error`, `eslint-disable…`, `/*#__PURE__*\/`, …).
+  const directive = directiveChange(ts, path, before, after);
+  if (directive !== undefined) return { ok: false, reason: directive };
   // Some of the tree is not in child nodes: operators of unary expressions (`!x`, `x++`), `let`/`const`,
   // `extends`/`implements`, `keyof`, `import type`. The printer writes all of it; comments left out, and
   // whitespace (the printer keeps a block or an object on one line or several, as the source had it)

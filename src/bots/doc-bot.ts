@@ -52,7 +52,10 @@ function returns a value (TypeScript files: no {type} annotations; JavaScript fi
 Say what the code does, not how; do not invent behaviour the code does not have.
 
 You may change comments only. Never change, reformat, reorder, add or remove code: an edit whose code
-differs in any way from the original is rejected.
+differs in any way from the original is rejected. Comments that act like code are code here: leave every
+directive (// @ts-expect-error, // @ts-ignore, eslint-disable..., /// <reference ...>, /*#__PURE__*/,
+/*! ... */ notices, the #! line) exactly where it is, add none, and put a new doc comment above a
+directive, never between it and the line it applies to.
 
 ${EDIT_FORMAT_INSTRUCTIONS}
 

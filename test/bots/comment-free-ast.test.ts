@@ -69,3 +69,63 @@ describe('comment-only proof: what a node keeps outside its children', () => {
     expect(commentOnlyChange(ts, 'src/x.ts', broken, `/** F. */\n${broken}`)).toEqual({ ok: true });
   });
 });
+
+describe('directive comments (comments that act like code)', () => {
+  const withDirectives = [
+    '#!/usr/bin/env node',
+    '/// <reference types="node" />',
+    '/*! calc v1 | MIT */',
+    '// eslint-disable-next-line @typescript-eslint/no-explicit-any',
+    'export function add(a: any, b: number): number {',
+    '  // @ts-expect-error the caller may pass a string',
+    '  return a + b;',
+    '}',
+    '',
+    'export const lazy = /*#__PURE__*/ make();',
+    'export const chunk = () => import(/* webpackChunkName: "calc" */ "./calc-impl");',
+    '',
+  ].join('\n');
+
+  it('accepts doc comments added around them, above the directives', () => {
+    const after = withDirectives
+      .replace('// eslint-disable-next-line', '/** Adds two numbers. */\n// eslint-disable-next-line')
+      .replace('export const lazy', '/** Made on first use. */\nexport const lazy');
+    expect(commentOnlyChange(ts, 'src/calc.ts', withDirectives, after)).toEqual({ ok: true });
+  });
+
+  it.each([
+    ['// @ts-expect-error the caller may pass a string', ''],
+    ['/*#__PURE__*/ ', ''],
+    ['/// <reference types="node" />', ''],
+    ['/*! calc v1 | MIT */', '/** calc v1 | MIT */'],
+    ['#!/usr/bin/env node', ''],
+    ['/* webpackChunkName: "calc" */ ', ''],
+  ])('rejects an edit that removes or rewrites %s', (directive, replacement) => {
+    const after = withDirectives.replace(directive, replacement);
+    const result = commentOnlyChange(ts, 'src/calc.ts', withDirectives, after);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(/^src\/calc\.ts: the edit (removes|changes) the directive comment `/);
+  });
+
+  it('rejects a doc comment pushed between a directive and the line it applies to', () => {
+    const after = withDirectives.replace('// eslint-disable-next-line @typescript-eslint/no-explicit-any\n', '// eslint-disable-next-line @typescript-eslint/no-explicit-any\n/** Adds. */\n');
+    expect(commentOnlyChange(ts, 'src/calc.ts', withDirectives, after)).toEqual({
+      ok: false,
+      reason:
+        'src/calc.ts: the edit puts a comment between `// eslint-disable-next-line @typescript-eslint/no-explicit-any` (line 4) and the code it applies to; put the doc comment above the directive instead',
+    });
+  });
+
+  it('rejects an added directive and one moved to other code', () => {
+    const added = withDirectives.replace('export const lazy', '// @ts-ignore\nexport const lazy');
+    expect(commentOnlyChange(ts, 'src/calc.ts', withDirectives, added)).toEqual({
+      ok: false,
+      reason: 'src/calc.ts: the edit adds the directive comment `// @ts-ignore` (line 10); add doc comments only',
+    });
+    const moved = withDirectives.replace('  // @ts-expect-error the caller may pass a string\n  return a + b;', '  return a + b; // @ts-expect-error the caller may pass a string');
+    const result = commentOnlyChange(ts, 'src/calc.ts', withDirectives, moved);
+    expect(!result.ok && result.reason).toBe(
+      'src/calc.ts: the edit changes the directive comment `// @ts-expect-error the caller may pass a string` (line 6); keep it exactly as it was',
+    );
+  });
+});
