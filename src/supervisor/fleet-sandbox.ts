@@ -17,6 +17,7 @@ import { ownershipMessage, reachMessage } from '../sandbox/reach.js';
 import { StageError, stageProgram } from '../sandbox/stage.js';
 import type { AgentSpec } from '../spec/types.js';
 import { ProcessRecord } from './leftovers.js';
+import { markSlotFolder, sweepOrphanSlotFolders } from './slot-folders.js';
 import type { StatePaths } from './state-dir.js';
 import type { WorkerLifecycle } from './worker.js';
 import { nodeRunnerPath, workerArgv } from './worker-program.js';
@@ -109,15 +110,24 @@ export class FleetSandbox {
     return [...killed].sort((a, b) => a - b);
   }
 
-  /** Creates the slot root (checked: ours, a real directory, not writable by others) and the staging folder. */
+  /**
+   * Creates the slot root (checked: ours, a real directory, not writable by others) and the staging
+   * folder. Under the shared base it also removes the slot folders of state directories that are gone.
+   */
   prepareSlotRoot(): void {
     if (this.identity === undefined) {
       mkdirSync(this.slotsDir, { recursive: true, mode: 0o700 });
       return;
     }
-    if (this.options.slotRoot === undefined) ensureTraversable(SHARED_SLOT_BASE, 'The shared slot folder');
-    else mkdirSync(dirname(this.slotsDir), { recursive: true, mode: 0o711 });
+    if (this.options.slotRoot === undefined) {
+      ensureTraversable(SHARED_SLOT_BASE, 'The shared slot folder');
+      const removed = sweepOrphanSlotFolders(SHARED_SLOT_BASE);
+      if (removed.length > 0) this.options.onNotice?.(`removed ${removed.length} slot folder(s) whose state directory no longer exists: ${removed.join(', ')}`);
+    } else {
+      mkdirSync(dirname(this.slotsDir), { recursive: true, mode: 0o711 });
+    }
     ensureTraversable(this.slotsDir, 'The slot folder');
+    markSlotFolder(this.slotsDir, this.options.paths.dir);
     ensureTraversable(this.programsDir, 'The folder of program copies');
   }
 
