@@ -336,8 +336,15 @@ export class Supervisor implements ControlHandlers {
         } else {
           why = `${agent.name}'s next call (worst case ${formatUsd(shortfall.needed)}) does not fit its budget of ${formatUsd(shortfall.budget)}: spent ${formatUsd(shortfall.spent)}, reserved ${formatUsd(shortfall.reserved)}`;
         }
-        const suggested = Math.max(usdToPico(1), budget.budget);
-        const reason = `budget: ${why}. Continue with "codex fleet resume ${agent.name} --budget ${(picoToUsd(budget.budget + suggested)).toFixed(2)}" or "--add ${picoToUsd(suggested).toFixed(2)}"`;
+        // Suggest doubling the budget (or more, if the next call lacks more), in whole cents, at least one.
+        const lacking = 'needed' in shortfall ? shortfall.needed - (shortfall.budget - shortfall.spent - shortfall.reserved) : 0;
+        const cents = (pico: number): string => (Math.ceil(picoToUsd(pico) * 100 - 1e-9) / 100).toFixed(2);
+        const raised = Math.max(2 * budget.budget, budget.budget + lacking, usdToPico(0.01));
+        const add = raised - budget.budget;
+        const reason =
+          'scope' in shortfall && shortfall.scope === 'fleet'
+            ? `budget: ${why}. Raise budget_usd in codex-fleet.yaml and restart the fleet ("codex fleet stop", then "codex fleet start"); resuming ${agent.name} alone would pause it again`
+            : `budget: ${why}. Continue with "codex fleet resume ${agent.name} --budget ${cents(raised)}" or "--add ${cents(add)}"`;
         this.budgetPause(agent.name, reason, {
           spent_usd: picoToUsd(b.spent),
           reserved_usd: picoToUsd(b.reserved),
