@@ -7,11 +7,14 @@
  *    declarations the diff touched. Other files are declined, each with a reason in the output.
  * 2. The test framework (node --test, vitest, jest, mocha) is detected from the task's `test` command when
  *    it names a runner, else from package.json.
- * 3. The model is asked for new test files as empty-SEARCH edit blocks (src/bots/edit-blocks.ts); blocks
- *    that do not apply are fed back, up to the task's turn limit.
+ * 3. The model is shown the changed symbols, the diff and one of the project's own test files (for its
+ *    imports and style: example-test.ts), and asked for new test files as empty-SEARCH edit blocks
+ *    (src/bots/edit-blocks.ts); blocks that do not apply are fed back, up to the task's turn limit.
  * 4. Each file is run alone (`ctx.exec`, the agent's exec rules must allow the command). A scaffold is
  *    kept only when the runner collected at least one test from it and at least one test fails: it pins
- *    down behaviour still to be implemented or checked. The others are deleted.
+ *    down behaviour still to be implemented or checked. A file that does not even load (a wrong import,
+ *    a syntax error) is deleted and the runner's output goes back to the model for a corrected file,
+ *    while turns are left. The others are deleted.
  * 5. The kept files are committed (`ctx.commit`; the spec's `land: branch` keeps failing tests off the
  *    user's branch).
  */
@@ -19,10 +22,11 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChatMessage } from '../protocol/index.js';
 import type { TaskContext, WorkerPlugin } from '../worker/plugin.js';
-import { clipMiddle } from './clip.js';
+import { clipMiddle, clipTail } from './clip.js';
 import { fenceFor } from './context-files.js';
 import { changedLines } from './diff-lines.js';
 import { EDIT_FORMAT_INSTRUCTIONS, fileReader, parseEditBlocks, planEdits, writePlan } from './edit-blocks.js';
+import { findExampleTest, type ExampleTest } from './example-test.js';
 import { readRange, readStringList, requireWorkdir } from './range-input.js';
 import { isTestFile } from './test-files.js';
 import { detectFramework, type TestFramework } from './test-framework.js';
@@ -68,8 +72,11 @@ Every block you write must have an empty SEARCH part (it creates a new file); ne
 Write test files only (in a test/, tests/ or __tests__/ folder, or named *.test.* or *.spec.*): no
 configuration, package or helper files outside those.`;
 
-/** The first user message: the changed symbols' source, the framework and the diff (bounded, with a note when cut). */
-export function userPrompt(range: string, framework: TestFramework, targets: readonly Target[], diff: string): string {
+/**
+ * The first user message: the changed symbols' source, the framework, one of the project's test files
+ * (when it has any) and the diff (bounded, with a note when cut).
+ */
+export function userPrompt(range: string, framework: TestFramework, targets: readonly Target[], diff: string, example?: ExampleTest): string {
   const shown = clipMiddle(diff, 12_000, 0.8);
   const fence = fenceFor(shown);
   const parts = [
@@ -77,9 +84,14 @@ export function userPrompt(range: string, framework: TestFramework, targets: rea
     ...targets.flatMap((t) => t.symbols.map((s) => `\n${t.file} (line ${s.line}), ${s.kind} ${s.name}:\n${fenceFor(s.text)}\n${s.text}\n${fenceFor(s.text)}`)),
     `\nThe project's test framework: ${framework.conventions}`,
     `Each new file is run alone with: ${[...framework.command, '<file>'].join(' ')}`,
-    `\nThe diff of ${range}:\n${fence}diff\n${shown}\n${fence}`,
-    '\nWrite the test files now.',
   ];
+  if (example !== undefined) {
+    const text = clipMiddle(example.text, 4_000, 0.7);
+    parts.push(
+      `\nOne of the project's own test files, ${example.file}, to follow for imports, helpers and style (do not repeat its tests):\n${fenceFor(text)}\n${text}\n${fenceFor(text)}`,
+    );
+  }
+  parts.push(`\nThe diff of ${range}:\n${fence}diff\n${shown}\n${fence}`, '\nWrite the test files now.');
   return parts.join('\n');
 }
 
@@ -115,10 +127,18 @@ async function findTargets(ctx: TaskContext, workdir: string, range: string): Pr
   return { targets, declined, diff };
 }
 
-/** Asks for scaffolds until their blocks apply (new files only) or the turns run out; returns the files written. */
-async function writeScaffolds(ctx: TaskContext, workdir: string, messages: ChatMessage[]): Promise<{ files: string[]; turns: number; problems: string[] }> {
+/**
+ * Asks for scaffolds until their blocks apply (new files only) or `maxTurns` replies were used; returns
+ * the files written. The reply whose files were written is added to `messages`.
+ */
+async function writeScaffolds(
+  ctx: TaskContext,
+  workdir: string,
+  messages: ChatMessage[],
+  maxTurns: number,
+): Promise<{ files: string[]; turns: number; problems: string[] }> {
   let problems: string[] = [];
-  for (let turn = 1; turn <= ctx.limits.max_turns; turn++) {
+  for (let turn = 1; turn <= maxTurns; turn++) {
     const reply = await ctx.model.complete({ messages, stream: false }, { signal: ctx.signal }).text();
     const parsed = parseEditBlocks(reply);
     problems = [...parsed.problems];
@@ -137,6 +157,7 @@ async function writeScaffolds(ctx: TaskContext, workdir: string, messages: ChatM
       const plan = await planEdits(parsed.blocks, fileReader(workdir));
       if (plan.ok) {
         await writePlan(workdir, plan.files);
+        messages.push({ role: 'assistant', content: reply });
         return { files: [...plan.files.keys()], turns: turn, problems: [] };
       }
       problems = [...plan.problems];
@@ -145,7 +166,23 @@ async function writeScaffolds(ctx: TaskContext, workdir: string, messages: ChatM
     messages.push({ role: 'assistant', content: reply });
     messages.push({ role: 'user', content: `Your edit blocks were not applied:\n- ${problems.join('\n- ')}\nSend the test files again as new files.` });
   }
-  return { files: [], turns: ctx.limits.max_turns, problems };
+  return { files: [], turns: maxTurns, problems };
+}
+
+type Verdict = { readonly kept: true; readonly tests: number; readonly failed: number } | { readonly kept: false; readonly reason: string; readonly loadFailure: boolean };
+
+/** Runs one scaffold alone and judges it: kept only when collected and failing. */
+async function judge(ctx: TaskContext, framework: TestFramework, file: string): Promise<{ verdict: Verdict; output: string }> {
+  const run = await ctx.exec([...framework.command, file], { signal: ctx.signal });
+  const output = `${run.stdout}\n${run.stderr}`;
+  const { tests, failed, fileOnly } = framework.counts(output, file);
+  const no = (reason: string, loadFailure = false): { verdict: Verdict; output: string } => ({ verdict: { kept: false, reason, loadFailure }, output });
+  if (run.timed_out) return no('the test run timed out');
+  if (tests === undefined) return no(`not collected: the ${framework.name} runner printed no test summary (exit ${run.exit_code ?? run.signal})`, true);
+  if (fileOnly && (failed ?? 0) > 0) return no(`not collected: it fails to load, so the ${framework.name} runner found no tests in it (exit ${run.exit_code ?? run.signal})`, true);
+  if (tests === 0) return no(`not collected: the ${framework.name} runner found no tests in it`);
+  if ((failed ?? 0) === 0) return no(`all ${tests} tests pass on the current code, so it pins down nothing new`);
+  return { verdict: { kept: true, tests, failed: failed! }, output };
 }
 
 async function onTask(task: Parameters<WorkerPlugin['onTask']>[0], ctx: TaskContext): Promise<TestWriterOutput> {
@@ -171,32 +208,49 @@ async function onTask(task: Parameters<WorkerPlugin['onTask']>[0], ctx: TaskCont
   const { framework } = detected;
   const frameworkOut = { name: framework.name, detected_from: detected.detectedFrom, command: framework.command };
   await ctx.progress(`asking for test scaffolds (${symbols.length} symbols, ${framework.name})`, 0.2);
+  const example = await findExampleTest(workdir, targets.map((t) => t.file));
   const messages: ChatMessage[] = [
     { role: 'system', content: SYSTEM_PROMPT },
-    { role: 'user', content: userPrompt(range, framework, targets, diff) },
+    { role: 'user', content: userPrompt(range, framework, targets, diff, example) },
   ];
-  const written = await writeScaffolds(ctx, workdir, messages);
+  const written = await writeScaffolds(ctx, workdir, messages, ctx.limits.max_turns);
   if (written.files.length === 0) {
     throw new Error(`${BOT}: after ${written.turns} model replies no test file could be written: ${written.problems.join('; ')}`);
   }
   const kept: { file: string; tests: number; failed: number; reason: string }[] = [];
   const dropped: { file: string; reason: string }[] = [];
-  for (const [i, file] of written.files.entries()) {
-    await ctx.progress(`running ${file}`, 0.4 + (0.5 * i) / written.files.length);
-    const run = await ctx.exec([...framework.command, file], { signal: ctx.signal });
-    const { tests, failed, fileOnly } = framework.counts(`${run.stdout}\n${run.stderr}`, file);
-    let reason: string | undefined;
-    if (run.timed_out) reason = 'the test run timed out';
-    else if (tests === undefined) reason = `not collected: the ${framework.name} runner printed no test summary (exit ${run.exit_code ?? run.signal})`;
-    else if (fileOnly && (failed ?? 0) > 0) reason = `not collected: it fails to load, so the ${framework.name} runner found no tests in it (exit ${run.exit_code ?? run.signal})`;
-    else if (tests === 0) reason = `not collected: the ${framework.name} runner found no tests in it`;
-    else if ((failed ?? 0) === 0) reason = `all ${tests} tests pass on the current code, so it pins down nothing new`;
-    if (reason === undefined) {
-      kept.push({ file, tests: tests!, failed: failed!, reason: `collected ${tests} tests, ${failed} fail` });
-    } else {
-      dropped.push({ file, reason });
+  let turns = written.turns;
+  let pending = written.files;
+  while (pending.length > 0) {
+    const broken: { file: string; reason: string; output: string }[] = [];
+    for (const [i, file] of pending.entries()) {
+      await ctx.progress(`running ${file}`, Math.min(0.9, 0.4 + (0.5 * i) / pending.length));
+      const { verdict, output } = await judge(ctx, framework, file);
+      if (verdict.kept) {
+        kept.push({ file, tests: verdict.tests, failed: verdict.failed, reason: `collected ${verdict.tests} tests, ${verdict.failed} fail` });
+        continue;
+      }
       await rm(join(workdir, file), { force: true });
+      if (verdict.loadFailure && turns < ctx.limits.max_turns) broken.push({ file, reason: verdict.reason, output });
+      else dropped.push({ file, reason: verdict.reason });
     }
+    pending = [];
+    if (broken.length === 0) break;
+    // Files that do not even load say nothing yet: the runner's words go back for a corrected version.
+    ctx.log(`${BOT}: ${broken.length} scaffold(s) did not load; asking for corrected ones`, { level: 'warn', fields: { files: broken.map((b) => b.file) } });
+    const report = broken.map((b) => {
+      const out = clipTail(b.output.trim(), 3_000);
+      return `${b.file}: ${b.reason}. The runner printed:\n${fenceFor(out)}\n${out}\n${fenceFor(out)}`;
+    });
+    messages.push({
+      role: 'user',
+      content: `These test files did not load, so no test in them ran; they were deleted:\n\n${report.join('\n\n')}\n\nSend corrected versions of these files only, as new files (an empty SEARCH part).`,
+    });
+    const again = await writeScaffolds(ctx, workdir, messages, ctx.limits.max_turns - turns);
+    turns += again.turns;
+    const retried = new Set(again.files);
+    for (const b of broken) if (!retried.has(b.file)) dropped.push({ file: b.file, reason: b.reason });
+    pending = again.files;
   }
   let commit: TestWriterOutput['commit'] = null;
   if (kept.length > 0) {
@@ -208,7 +262,7 @@ async function onTask(task: Parameters<WorkerPlugin['onTask']>[0], ctx: TaskCont
       ? `Kept ${kept.length} failing test scaffold${kept.length === 1 ? '' : 's'} (${kept.map((k) => k.file).join(', ')}); dropped ${dropped.length}`
       : `No scaffold kept: ${dropped.map((d) => `${d.file} ${d.reason}`).join('; ')}`,
   );
-  return { range, framework: frameworkOut, symbols, kept, dropped, declined, turns: written.turns, commit };
+  return { range, framework: frameworkOut, symbols, kept, dropped, declined, turns, commit };
 }
 
 const plugin: WorkerPlugin = { name: BOT, onTask: (task, ctx) => onTask(task, ctx) };

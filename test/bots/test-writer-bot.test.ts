@@ -171,6 +171,38 @@ describe('test-writer-bot', () => {
     // The source file is as the user committed it, on the bot's branch too.
     expect(git(f.repo, 'diff', '--name-only', 'main', out.commit.branch)).toBe('test/clamp.test.js');
   });
+  it("shows the model one of the project's own tests, and sends a scaffold that does not load back with the runner's output", async () => {
+    const existing = "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { add } from '../src/math.js';\n\ntest('add sums', () => {\n  assert.equal(add(2, 3), 5);\n});\n";
+    const wrongImport = FAILING.replace("'../src/math.js'", "'../src/maths.js'");
+    const f = await startBotFleet(
+      'test-writer-bot',
+      (repo) => {
+        makeRepo(repo);
+        commitFiles(repo, 'Test add', { 'test/math.test.js': existing });
+        commitFiles(repo, 'Add clamp again', { 'src/math.js': 'export function add(a, b) {\n  return a + b;\n}\n\nexport function clamp(value, min, max) {\n  return Math.min(Math.max(value, min), max);\n}\n// clamp\n' });
+      },
+      {
+        replies: [
+          { name: 'corrected', match: { last_message: 'These test files did not load' }, content: block('test/clamp.test.js', FAILING) },
+          { name: 'wrong-import', match: { message: '^You are test-writer-bot' }, content: block('test/clamp.test.js', wrongImport) },
+        ],
+      },
+    );
+    const done = await f.run({ range: 'HEAD~3..HEAD', test: ['node', '--test'] });
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    const out = outputOf(done);
+    expect(out.turns).toBe(2);
+    expect(out.kept).toEqual([{ file: 'test/clamp.test.js', tests: 2, failed: 1, reason: 'collected 2 tests, 1 fail' }]);
+    expect(out.dropped).toEqual([]);
+    const requests = f.server.requests().map((r) => (r.body as { messages: { role: string; content: string }[] }).messages);
+    expect(requests).toHaveLength(2);
+    expect(requests[0]![1]!.content).toContain(`One of the project's own test files, test/math.test.js, to follow for imports, helpers and style (do not repeat its tests):\n\`\`\`\n${existing}\n\`\`\``);
+    const feedback = requests[1]!.at(-1)!.content;
+    expect(feedback).toMatch(/^These test files did not load, so no test in them ran; they were deleted:\n\ntest\/clamp\.test\.js: not collected: it fails to load/);
+    expect(feedback).toContain('maths.js'); // the runner's own words name the missing module
+    expect(feedback).toMatch(/Send corrected versions of these files only, as new files \(an empty SEARCH part\)\.$/);
+    expect(git(f.repo, 'show', `${out.commit.branch}:test/clamp.test.js`)).toBe(FAILING.trimEnd());
+  });
   it('feeds back blocks that create files other than tests (a config, .npmrc) and writes none of that reply', async () => {
     const config = "export default { test: { passWithNoTests: true } };\n";
     const first = `${block('vitest.config.ts', config)}\n${block('.npmrc', 'registry=http://localhost:1/\n')}\n${block('test/clamp.test.js', FAILING)}`;
