@@ -17,7 +17,8 @@ import type { ChatMessage } from '../protocol/index.js';
 import type { TaskContext, WorkerPlugin } from '../worker/plugin.js';
 import { commentOnlyChange } from './comment-free-ast.js';
 import { fenceFor } from './context-files.js';
-import { EDIT_FORMAT_INSTRUCTIONS, fileReader, parseEditBlocks, planEdits, writePlan } from './edit-blocks.js';
+import { EDIT_FORMAT_INSTRUCTIONS } from './edit-blocks.js';
+import { requestEdits } from './edit-request.js';
 import { readRange, readStringList, requireWorkdir } from './range-input.js';
 import { exportedSymbols, type ExportedSymbol } from './ts-exports.js';
 import { isScriptFile, loadTypeScript, parseSource, type TypeScriptApi } from './typescript.js';
@@ -113,23 +114,6 @@ async function findTargets(ts: TypeScriptApi, workdir: string, files: readonly s
   return targets;
 }
 
-/** Why an edit cannot be accepted: blocks that do not apply, other files, or changed code. */
-async function checkReply(ts: TypeScriptApi, workdir: string, targets: readonly Target[], reply: string) {
-  const parsed = parseEditBlocks(reply);
-  if (parsed.problems.length > 0) return { ok: false as const, problems: [...parsed.problems] };
-  const allowed = new Set(targets.map((t) => t.file));
-  const outside = parsed.blocks.filter((b) => !allowed.has(b.path)).map((b) => `block at line ${b.line}: ${b.path} is not one of the files to document (${[...allowed].join(', ')})`);
-  if (outside.length > 0) return { ok: false as const, problems: outside };
-  const plan = await planEdits(parsed.blocks, fileReader(workdir));
-  if (!plan.ok) return { ok: false as const, problems: [...plan.problems] };
-  const problems: string[] = [];
-  for (const [file, after] of plan.files) {
-    const check = commentOnlyChange(ts, file, targets.find((t) => t.file === file)!.text, after);
-    if (!check.ok) problems.push(check.reason);
-  }
-  return problems.length > 0 ? { ok: false as const, problems } : { ok: true as const, files: plan.files };
-}
-
 async function onTask(task: Parameters<WorkerPlugin['onTask']>[0], ctx: TaskContext): Promise<DocBotOutput> {
   const workdir = requireWorkdir(BOT, task);
   const { files, declined, given } = await chooseFiles(ctx, task.input);
@@ -148,40 +132,46 @@ async function onTask(task: Parameters<WorkerPlugin['onTask']>[0], ctx: TaskCont
     { role: 'system', content: SYSTEM_PROMPT },
     { role: 'user', content: userPrompt(targets) },
   ];
-  const rejected: string[] = [];
-  for (let turn = 1; turn <= ctx.limits.max_turns; turn++) {
-    await ctx.progress(`asking for doc comments (attempt ${turn})`, Math.min(0.9, 0.1 + 0.15 * turn));
-    const reply = await ctx.model.complete({ messages, stream: false }, { signal: ctx.signal }).text();
-    const check = await checkReply(ts, workdir, targets, reply);
-    if (!check.ok) {
-      const reason = check.problems.join('; ');
-      rejected.push(reason);
-      ctx.log(`doc-bot: edit rejected (attempt ${turn})`, { level: 'warn', fields: { problems: check.problems } });
-      messages.push({ role: 'assistant', content: reply });
-      messages.push({
-        role: 'user',
-        content: `Your edit was rejected and nothing was written:\n- ${check.problems.join('\n- ')}\nSend the edit again, adding doc comments only and leaving every line of code exactly as it is.`,
-      });
-      continue;
-    }
-    await writePlan(workdir, check.files);
-    const changed = [...check.files.keys()];
-    const documented: { file: string; name: string; kind: string }[] = [];
-    const undocumented: { file: string; name: string; kind: string }[] = [];
-    for (const t of targets) {
-      const now = check.files.get(t.file);
-      const after = now === undefined ? [] : exportedSymbols(ts, parseSource(ts, t.file, now));
-      for (const s of t.missing) {
-        const entry = { file: t.file, name: s.name, kind: s.kind };
-        (after.find((a) => a.name === s.name)?.hasDoc ? documented : undocumented).push(entry);
+  const allowed = new Set(targets.map((t) => t.file));
+  const edit = await requestEdits({
+    ctx,
+    workdir,
+    messages,
+    maxTurns: ctx.limits.max_turns,
+    refuse: (blocks) =>
+      blocks.filter((b) => !allowed.has(b.path)).map((b) => `block at line ${b.line}: ${b.path} is not one of the files to document (${[...allowed].join(', ')})`),
+    check: (planned) => {
+      const problems: string[] = [];
+      for (const [file, after] of planned) {
+        const check = commentOnlyChange(ts, file, targets.find((t) => t.file === file)!.text, after);
+        if (!check.ok) problems.push(check.reason);
       }
-    }
-    const names = documented.map((d) => d.name).slice(0, 4).join(', ');
-    const commit = await ctx.commit(`Document ${names || changed.join(', ')}`, changed, { signal: ctx.signal });
-    ctx.setSummary(`Documented ${documented.length} symbol${documented.length === 1 ? '' : 's'} in ${changed.join(', ')}${rejected.length > 0 ? ` after ${rejected.length} rejected edit${rejected.length === 1 ? '' : 's'}` : ''}`);
-    return { files: changed, documented, undocumented, declined, turns: turn, rejected, commit };
+      return problems;
+    },
+    feedback: (problems) =>
+      `Your edit was rejected and nothing was written:\n- ${problems.join('\n- ')}\nSend the edit again, adding doc comments only and leaving every line of code exactly as it is.`,
+    beforeAsk: (turn) => ctx.progress(`asking for doc comments (attempt ${turn})`, Math.min(0.9, 0.1 + 0.15 * turn)),
+    onRejected: (turn, problems) => ctx.log(`doc-bot: edit rejected (attempt ${turn})`, { level: 'warn', fields: { problems } }),
+  });
+  const rejected = edit.rejected.map((problems) => problems.join('; '));
+  if (!edit.ok) {
+    throw new Error(`${BOT}: no acceptable edit in ${ctx.limits.max_turns} model replies (limits.max_turns); the last was rejected because: ${rejected[rejected.length - 1]}`);
   }
-  throw new Error(`${BOT}: no acceptable edit in ${ctx.limits.max_turns} model replies (limits.max_turns); the last was rejected because: ${rejected[rejected.length - 1]}`);
+  const changed = [...edit.files.keys()];
+  const documented: { file: string; name: string; kind: string }[] = [];
+  const undocumented: { file: string; name: string; kind: string }[] = [];
+  for (const t of targets) {
+    const now = edit.files.get(t.file);
+    const after = now === undefined ? [] : exportedSymbols(ts, parseSource(ts, t.file, now));
+    for (const s of t.missing) {
+      const entry = { file: t.file, name: s.name, kind: s.kind };
+      (after.find((a) => a.name === s.name)?.hasDoc ? documented : undocumented).push(entry);
+    }
+  }
+  const names = documented.map((d) => d.name).slice(0, 4).join(', ');
+  const commit = await ctx.commit(`Document ${names || changed.join(', ')}`, changed, { signal: ctx.signal });
+  ctx.setSummary(`Documented ${documented.length} symbol${documented.length === 1 ? '' : 's'} in ${changed.join(', ')}${rejected.length > 0 ? ` after ${rejected.length} rejected edit${rejected.length === 1 ? '' : 's'}` : ''}`);
+  return { files: changed, documented, undocumented, declined, turns: edit.turns, rejected, commit };
 }
 
 const plugin: WorkerPlugin = { name: BOT, onTask: (task, ctx) => onTask(task, ctx) };

@@ -25,7 +25,8 @@ import type { TaskContext, WorkerPlugin } from '../worker/plugin.js';
 import { clipMiddle, clipTail } from './clip.js';
 import { fenceFor } from './context-files.js';
 import { changedLines } from './diff-lines.js';
-import { EDIT_FORMAT_INSTRUCTIONS, fileReader, parseEditBlocks, planEdits, writePlan } from './edit-blocks.js';
+import { EDIT_FORMAT_INSTRUCTIONS, fileReader, type EditBlock } from './edit-blocks.js';
+import { requestEdits } from './edit-request.js';
 import { findExampleTest, type ExampleTest } from './example-test.js';
 import { readRange, readStringList, requireWorkdir } from './range-input.js';
 import { isTestFile } from './test-files.js';
@@ -127,46 +128,40 @@ async function findTargets(ctx: TaskContext, workdir: string, range: string): Pr
   return { targets, declined, diff };
 }
 
-/**
- * Asks for scaffolds until their blocks apply (new files only) or `maxTurns` replies were used; returns
- * the files written. The reply whose files were written is added to `messages`.
- */
+/** Why a block cannot be a new test file. */
+function scaffoldProblems(blocks: readonly EditBlock[]): string[] {
+  const problems: string[] = [];
+  for (const block of blocks) {
+    if (block.search.trim() !== '') problems.push(`block at line ${block.line}: ${block.path} is an existing file; write new test files only (an empty SEARCH part)`);
+    // Each file is passed to the test command as an argument: a name like an option would be read as one.
+    else if (block.path.split('/').some((part) => part.startsWith('-'))) problems.push(`block at line ${block.line}: ${block.path}: file and folder names may not start with "-"`);
+    // Only test files: a config, .npmrc or helper module would change how the project builds or runs.
+    else if (!isTestFile(block.path)) {
+      problems.push(
+        `block at line ${block.line}: ${block.path} is not a test file; write only test files (in a test/, tests/ or __tests__/ folder, or named *.test.* or *.spec.*), nothing else was written`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Asks for scaffolds until their blocks apply (new test files only) or `maxTurns` replies were used. */
 async function writeScaffolds(
   ctx: TaskContext,
   workdir: string,
   messages: ChatMessage[],
   maxTurns: number,
-): Promise<{ files: string[]; turns: number; problems: string[] }> {
-  let problems: string[] = [];
-  for (let turn = 1; turn <= maxTurns; turn++) {
-    const reply = await ctx.model.complete({ messages, stream: false }, { signal: ctx.signal }).text();
-    const parsed = parseEditBlocks(reply);
-    problems = [...parsed.problems];
-    for (const block of parsed.blocks) {
-      if (block.search.trim() !== '') problems.push(`block at line ${block.line}: ${block.path} is an existing file; write new test files only (an empty SEARCH part)`);
-      // Each file is passed to the test command as an argument: a name like an option would be read as one.
-      else if (block.path.split('/').some((part) => part.startsWith('-'))) problems.push(`block at line ${block.line}: ${block.path}: file and folder names may not start with "-"`);
-      // Only test files: a config, .npmrc or helper module would change how the project builds or runs.
-      else if (!isTestFile(block.path)) {
-        problems.push(
-          `block at line ${block.line}: ${block.path} is not a test file; write only test files (in a test/, tests/ or __tests__/ folder, or named *.test.* or *.spec.*), nothing else was written`,
-        );
-      }
-    }
-    if (problems.length === 0) {
-      const plan = await planEdits(parsed.blocks, fileReader(workdir));
-      if (plan.ok) {
-        await writePlan(workdir, plan.files);
-        messages.push({ role: 'assistant', content: reply });
-        return { files: [...plan.files.keys()], turns: turn, problems: [] };
-      }
-      problems = [...plan.problems];
-    }
-    ctx.log(`test-writer-bot: the reply's edit blocks do not apply (turn ${turn})`, { level: 'warn', fields: { problems } });
-    messages.push({ role: 'assistant', content: reply });
-    messages.push({ role: 'user', content: `Your edit blocks were not applied:\n- ${problems.join('\n- ')}\nSend the test files again as new files.` });
-  }
-  return { files: [], turns: maxTurns, problems };
+): Promise<{ files: string[]; turns: number; problems: readonly string[] }> {
+  const edit = await requestEdits({
+    ctx,
+    workdir,
+    messages,
+    maxTurns,
+    refuse: scaffoldProblems,
+    feedback: (problems) => `Your edit blocks were not applied:\n- ${problems.join('\n- ')}\nSend the test files again as new files.`,
+    onRejected: (turn, problems) => ctx.log(`${BOT}: the reply's edit blocks do not apply (turn ${turn})`, { level: 'warn', fields: { problems } }),
+  });
+  return edit.ok ? { files: [...edit.files.keys()], turns: edit.turns, problems: [] } : { files: [], turns: edit.turns, problems: edit.rejected.at(-1) ?? [] };
 }
 
 type Verdict = { readonly kept: true; readonly tests: number; readonly failed: number } | { readonly kept: false; readonly reason: string; readonly loadFailure: boolean };
