@@ -106,7 +106,13 @@ export interface Ledger {
    * only after that.
    */
   reserve(request: ReserveRequest): ReserveOutcome;
-  /** pending → posted at `charge` (the reported usage's cost, possibly above the reservation: flagged). */
+  /**
+   * pending → posted at `charge` (the reported usage's cost, possibly above the reservation: flagged).
+   * A post within its reservation may reach the disk only with the next change's commit, so the caller
+   * may act on it (answer the worker) without waiting: if a crash loses it, the reservation is still
+   * pending on disk and `recover()` charges all of it, never less. A post above its reservation is on
+   * disk once `durable()` resolves: wait for that before acting on it.
+   */
   post(id: string, charge: Micro, usage: LedgerUsage): PostOutcome;
   /** pending → voided: nothing charged (the provider refused the call). */
   void(id: string, note: string): LedgerEntry | undefined;

@@ -8,9 +8,13 @@
  *   history from which "spent + reserved never passed the budget" can be checked.
  * - `budget_overrides`: budgets set by `codex fleet resume AGENT --budget`.
  *
- * Callers act on a change (send the call, answer the worker) only after `durable()`: a crash never loses
- * a reservation whose call was sent. A reservation found pending at start belonged to a call that may have
- * been served: `recover()` marks it unsettled and keeps it charged.
+ * Callers act on a change (send the call) only after `durable()`: a crash never loses a reservation whose
+ * call was sent. A reservation found pending at start belonged to a call that may have been served:
+ * `recover()` marks it unsettled and keeps it charged.
+ *
+ * The one change that need not be on disk before it is acted on is a post within its reservation (see
+ * `Ledger.post`): it rides with the journal's next commit (`writeLater`), usually the next call's
+ * reservation, instead of costing a commit of its own.
  */
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -22,6 +26,11 @@ export interface SharedJournal {
   readonly db: Database.Database;
   /** Runs `fn` inside the journal's group transaction (committed at the end of this turn). */
   write<T>(fn: () => T): T;
+  /**
+   * Runs `fn` inside the journal's group transaction, committed with the next commit anyone asks for
+   * (or a few milliseconds later): for changes whose loss in a crash is covered by what is on disk.
+   */
+  writeLater<T>(fn: () => T): T;
   durable(): Promise<void>;
 }
 
@@ -126,8 +135,11 @@ export class SqliteLedger implements Ledger {
   private readonly db: Database.Database;
   private readonly balances = new Map<string, MutableBalance>();
   private readonly fleet = zero();
-  /** The amount of each reservation made by this process and not settled yet (settling needs it). */
-  private readonly pendingAmounts = new Map<string, Micro>();
+  /** Each reservation made by this process and not settled yet, as its row reads (settling needs it). */
+  private readonly pendingRows = new Map<string, EntryRow>();
+  /** Reservation ids: this process's random prefix and a counter (no random bytes per call). */
+  private readonly idPrefix = randomBytes(4).toString('hex');
+  private nextId = 0;
   /**
    * Budget overrides as read or written by this process (null: none), so a model call's budget check
    * (two or three per call) reads memory instead of the table. Only this ledger writes the table.
@@ -149,7 +161,7 @@ export class SqliteLedger implements Ledger {
       settle: this.db.prepare(
         `UPDATE ledger_entries SET state = @state, charged = @charged, input_tokens = @input, cached_input_tokens = @cached,
            output_tokens = @output, reasoning_tokens = @reasoning, over_reservation = @over, note = @note, settled_at = @now
-         WHERE id = @id AND state = 'pending' RETURNING *`,
+         WHERE id = @id AND state = 'pending'`,
       ),
       get: this.db.prepare<[string], EntryRow>('SELECT * FROM ledger_entries WHERE id = ?'),
       pending: this.db.prepare<[], EntryRow>(`SELECT * FROM ledger_entries WHERE state = 'pending'`),
@@ -206,8 +218,8 @@ export class SqliteLedger implements Ledger {
     if (fleetLimit !== undefined && this.fleet.spent + this.fleet.reserved + amount > fleetLimit) {
       return { ok: false, scope: 'fleet', budget: fleetLimit, spent: this.fleet.spent, reserved: this.fleet.reserved, needed: amount };
     }
-    const id = `r${this.clock().toString(36)}${randomBytes(4).toString('hex')}`;
     const now = this.clock();
+    const id = `r${now.toString(36)}${this.idPrefix}${(this.nextId++).toString(36)}`;
     for (const target of [b, this.fleet]) {
       target.reserved += amount;
       target.calls += 1;
@@ -216,7 +228,11 @@ export class SqliteLedger implements Ledger {
       this.statements.insert.run(id, request.agent, request.task_id, request.model, amount, now);
       this.statements.log.run(id, request.agent, 'reserve', 0, amount, b.spent, b.reserved, request.limit.agent, now);
     });
-    this.pendingAmounts.set(id, amount);
+    this.pendingRows.set(id, {
+      id, agent: request.agent, task_id: request.task_id, model: request.model, state: 'pending', reserved: amount, charged: 0,
+      input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, over_reservation: 0, note: null,
+      created_at: now, settled_at: null,
+    });
     return { ok: true, id };
   }
 
@@ -227,18 +243,21 @@ export class SqliteLedger implements Ledger {
     usage: LedgerUsage | null,
     note: string | null,
   ): LedgerEntry | undefined {
-    let reserved = this.pendingAmounts.get(id);
-    if (reserved === undefined) {
-      // Made by an earlier supervisor (recover), or not pending any more.
-      const existing = this.statements.get.get(id);
-      if (!existing || existing.state !== 'pending') return undefined;
-      reserved = existing.reserved;
-    }
+    // Made by this process (known without a read), or by an earlier supervisor (recover), or not pending any more.
+    const pending = this.pendingRows.get(id) ?? this.statements.get.get(id);
+    if (!pending || pending.state !== 'pending') return undefined;
+    const reserved = pending.reserved;
     const charged = charge(reserved);
     const over = charged > reserved;
     const now = this.clock();
-    const row = this.journal.write(() => {
-      const updated = this.statements.settle.get({
+    // A post within its reservation may be lost in a crash without losing a cent: the reservation stays
+    // pending on disk, and recover() charges all of it, never less than this post. And it stays ahead of
+    // everything that uses the room it frees: that is written after it, so committed with it or later.
+    // Anything else (more than reserved, a void that charges less, a note of why no usage came) is
+    // committed at the end of this turn, like every other change.
+    const lossCovered = state === 'posted' && !over;
+    const apply = (): EntryRow | undefined => {
+      const { changes } = this.statements.settle.run({
         id,
         state,
         charged,
@@ -249,9 +268,21 @@ export class SqliteLedger implements Ledger {
         over: over ? 1 : 0,
         note,
         now,
-      }) as EntryRow | undefined;
-      this.pendingAmounts.delete(id);
-      if (!updated) return undefined;
+      });
+      this.pendingRows.delete(id);
+      if (changes === 0) return undefined;
+      const updated: EntryRow = {
+        ...pending,
+        state,
+        charged,
+        input_tokens: usage?.input_tokens ?? null,
+        cached_input_tokens: usage?.cached_input_tokens ?? null,
+        output_tokens: usage?.output_tokens ?? null,
+        reasoning_tokens: usage?.reasoning_tokens ?? null,
+        over_reservation: over ? 1 : 0,
+        note,
+        settled_at: now,
+      };
       const b = this.balanceOf(updated.agent);
       for (const target of [b, this.fleet]) {
         target.reserved -= updated.reserved;
@@ -263,7 +294,8 @@ export class SqliteLedger implements Ledger {
       }
       this.statements.log.run(id, updated.agent, state, charged, -updated.reserved, b.spent, b.reserved, null, now);
       return updated;
-    });
+    };
+    const row = lossCovered ? this.journal.writeLater(apply) : this.journal.write(apply);
     return row ? toEntry(row) : undefined;
   }
 

@@ -7,6 +7,10 @@
  * process at once, but callers act on it (send the task to a worker, answer the client, wake waiters)
  * only after `durable()` resolves. With a hundred workers finishing tasks together this costs one fsync
  * per turn instead of two per task, which is what keeps the supervisor's event loop responsive.
+ *
+ * A change whose loss in a crash is already covered (see `writeLater`) may instead wait for the next
+ * commit that something else asks for, at most {@link LATER_COMMIT_MS}: a model call's charge rides with
+ * the next call's reservation instead of costing an fsync of its own.
  */
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -38,6 +42,9 @@ const FINAL = `('done', 'failed', 'cancelled')`;
 
 /** Commit waiters woken per turn of the event loop (see `wake`). */
 const WAKE_PER_TURN = 8;
+
+/** The longest a change written with `writeLater` waits for a commit when nothing else asks for one. */
+export const LATER_COMMIT_MS = 5;
 
 interface Row {
   id: string;
@@ -132,8 +139,12 @@ export function newTaskId(now = Date.now()): string {
 export class SqliteJournal implements TaskStore {
   private readonly db: Database.Database;
   private readonly statements;
-  /** A group transaction is open; it is committed by the setImmediate that opened it. */
+  /** A group transaction is open. */
   private inGroup = false;
+  /** The open group is committed at the end of this turn (a setImmediate is scheduled). */
+  private commitThisTurn = false;
+  /** The open group holds only `writeLater` changes: this timer commits it if nothing else does first. */
+  private laterTimer: ReturnType<typeof setTimeout> | undefined;
   private commitWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   private readonly clock: () => number;
@@ -236,20 +247,46 @@ export class SqliteJournal implements TaskStore {
     }
   }
 
-  /** Runs `fn` inside the group transaction, opening one (committed at the end of this turn) if needed. */
+  /** Runs `fn` inside the group transaction, opening one if needed; the group is committed at the end of this turn. */
   private write<T>(fn: () => T): T {
-    if (!this.inGroup) {
-      this.db.exec('BEGIN IMMEDIATE');
-      this.inGroup = true;
-      setImmediate(() => this.commit());
-    }
+    if (!this.inGroup) this.begin();
+    this.commitAtEndOfTurn();
     return fn();
+  }
+
+  /**
+   * Runs `fn` inside the group transaction without asking for a commit of its own: the change reaches
+   * the disk with the next commit that a `write` or a `durable()` asks for, or after
+   * {@link LATER_COMMIT_MS} if none does. Only for changes whose loss in a crash is already accounted
+   * for on disk, and which nothing durable may depend on before they are: whatever is written after
+   * them is committed with them or later, never before.
+   */
+  private writeLater<T>(fn: () => T): T {
+    if (!this.inGroup) this.begin();
+    if (!this.commitThisTurn && this.laterTimer === undefined) this.laterTimer = setTimeout(() => this.commit(), LATER_COMMIT_MS);
+    return fn();
+  }
+
+  private begin(): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    this.inGroup = true;
+  }
+
+  private commitAtEndOfTurn(): void {
+    if (this.commitThisTurn) return;
+    this.commitThisTurn = true;
+    setImmediate(() => this.commit());
   }
 
   /** Commits the group transaction (one fsync) and wakes everyone waiting for it. */
   private commit(): void {
     if (!this.inGroup) return;
     this.inGroup = false;
+    this.commitThisTurn = false;
+    if (this.laterTimer !== undefined) {
+      clearTimeout(this.laterTimer);
+      this.laterTimer = undefined;
+    }
     const waiters = this.commitWaiters;
     this.commitWaiters = [];
     try {
@@ -285,12 +322,14 @@ export class SqliteJournal implements TaskStore {
    * The database and its group transaction, for the ledger, which keeps its tables in this journal so a
    * reservation and the task it belongs to reach the disk in the same commit.
    */
-  shared(): { db: Database.Database; write<T>(fn: () => T): T; durable(): Promise<void> } {
-    return { db: this.db, write: (fn) => this.write(fn), durable: () => this.durable() };
+  shared(): { db: Database.Database; write<T>(fn: () => T): T; writeLater<T>(fn: () => T): T; durable(): Promise<void> } {
+    return { db: this.db, write: (fn) => this.write(fn), writeLater: (fn) => this.writeLater(fn), durable: () => this.durable() };
   }
 
+  /** Resolves once every change so far is on disk (a group waiting for a later commit is committed this turn). */
   durable(): Promise<void> {
     if (!this.inGroup) return Promise.resolve();
+    this.commitAtEndOfTurn();
     return new Promise((resolve, reject) => this.commitWaiters.push({ resolve, reject }));
   }
 

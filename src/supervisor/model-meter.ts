@@ -2,7 +2,8 @@
  * One metered model call, start to end: bound its worst case, reserve it in the ledger (or wait,
  * paused, until the agent can afford it), send it through the gateway once the reservation is on disk,
  * then post what the provider reported (or keep the whole reservation charged when it reported nothing)
- * before the worker hears the answer.
+ * before the worker hears the answer. A post within the reservation is answered at once and reaches the
+ * disk with the next commit (see `Ledger.post`); anything else is on disk before the worker hears of it.
  */
 import { ErrorCodes } from '../protocol/error-codes.js';
 import type { ModelCompleteParams, ModelCompleteResult, Usage } from '../protocol/services.js';
@@ -130,6 +131,9 @@ export class ModelMeter {
     }
     let cost: Micro;
     let usage: Usage;
+    // Whether the worker may hear the answer only once the settlement is on disk: all but a post within
+    // the reservation, whose loss in a crash would leave the whole reservation charged (see Ledger.post).
+    let waitForDisk = true;
     if (reply.usage === undefined) {
       const entry = ledger.unsettle(id, 'the provider reported no usage: the whole reservation stays charged');
       cost = entry?.charged ?? amount;
@@ -144,10 +148,12 @@ export class ModelMeter {
         const balance = ledger.balance(agent.name);
         const budget = this.deps.limit(agent).agent;
         if (balance.spent + balance.reserved > budget) this.deps.onShort(agent, { over: true, spent: balance.spent, budget });
+      } else {
+        waitForDisk = false;
       }
     }
     this.settled();
-    await ledger.durable(); // the charge is on disk before the worker hears of it
+    if (waitForDisk) await ledger.durable();
     const finish = caller.minor >= 1 || reply.finishReason !== 'tool_calls' ? reply.finishReason : 'stop';
     const result: ModelCompleteResult = { text: reply.text, finish_reason: finish, model: reply.model, usage, cost_usd: picoToUsd(cost) };
     if (caller.minor >= 1 && reply.toolCalls.length > 0) result.tool_calls = [...reply.toolCalls];

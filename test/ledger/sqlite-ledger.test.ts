@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteLedger } from '../../src/ledger/sqlite-ledger.js';
 import { usdToMicro as usdToPico } from '../../src/pricing/money.js';
-import { SqliteJournal } from '../../src/supervisor/journal.js';
+import { LATER_COMMIT_MS, SqliteJournal } from '../../src/supervisor/journal.js';
 
 let dir: string;
 let journal: SqliteJournal;
@@ -120,5 +121,59 @@ describe('SqliteLedger', () => {
     }
     expect(ledger.breakdown('model').map((r) => [r.key, r.spent, r.calls])).toEqual([['m1', 20, 2], ['m2', 10, 1]]);
     expect(ledger.breakdown('task').map((r) => [r.key, r.spent])).toEqual([['t2', 20], ['t1', 10]]);
+  });
+
+  it('writes a post within its reservation with the next commit, or on its own a few milliseconds later', async () => {
+    const r = ledger.reserve({ agent: 'a', task_id: null, model: 'm', amount: 700, limit });
+    if (!r.ok) throw new Error('no room');
+    await ledger.durable();
+    ledger.post(r.id, 300, usage);
+    const onDisk = (): string[] => {
+      const db = new Database(join(dir, 'journal.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT state FROM ledger_entries ORDER BY rowid').all() as { state: string }[]).map((row) => row.state);
+      } finally {
+        db.close();
+      }
+    };
+    expect(onDisk()).toEqual(['pending']);
+    await new Promise((resolve) => setTimeout(resolve, LATER_COMMIT_MS + 50));
+    expect(onDisk()).toEqual(['posted']);
+    // The next reservation takes the post along in its own commit.
+    const again = ledger.reserve({ agent: 'a', task_id: null, model: 'm', amount: 700, limit });
+    if (!again.ok) throw new Error('no room');
+    await ledger.durable();
+    ledger.post(again.id, 200, usage);
+    const third = ledger.reserve({ agent: 'a', task_id: null, model: 'm', amount: 700, limit });
+    await ledger.durable();
+    expect(third.ok).toBe(true);
+    expect(onDisk()).toEqual(['posted', 'posted', 'pending']);
+  });
+
+  it('loses nothing when a crash takes a post within its reservation: the whole reservation stays charged', async () => {
+    const r = ledger.reserve({ agent: 'a', task_id: 't1', model: 'm', amount: 700, limit });
+    if (!r.ok) throw new Error('no room');
+    await ledger.durable();
+    ledger.post(r.id, 300, usage); // answered at once, not on disk yet
+    journal.shared().db.close(); // the process dies: SQLite drops the transaction that was not committed
+    journal = new SqliteJournal(join(dir, 'journal.db'));
+    ledger = new SqliteLedger(journal.shared());
+    const recovered = ledger.recover();
+    expect(recovered.map((e) => [e.id, e.state, e.charged])).toEqual([[r.id, 'unsettled', 700]]);
+    expect(ledger.balance('a')).toMatchObject({ spent: 700, reserved: 0, unsettled: 1 });
+  });
+
+  it('commits a post above its reservation, and a void, with this turn\'s changes', async () => {
+    const over = ledger.reserve({ agent: 'a', task_id: null, model: 'm', amount: 100, limit });
+    const voided = ledger.reserve({ agent: 'a', task_id: null, model: 'm', amount: 100, limit });
+    if (!over.ok || !voided.ok) throw new Error('no room');
+    await ledger.durable();
+    ledger.post(over.id, 500, usage);
+    ledger.void(voided.id, 'HTTP 400');
+    await new Promise((resolve) => setImmediate(resolve));
+    const db = new Database(join(dir, 'journal.db'), { readonly: true });
+    const states = db.prepare('SELECT state, charged FROM ledger_entries ORDER BY rowid').all();
+    db.close();
+    expect(states).toEqual([{ state: 'posted', charged: 500 }, { state: 'voided', charged: 0 }]);
   });
 });
