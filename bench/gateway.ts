@@ -7,12 +7,14 @@
  *  2. gateway: the same call made by a sandboxed worker (`ctx.model.complete({ stream: false })`) through
  *     the supervisor: reservation in the journal (durable), the SDK call, settlement (durable), the answer
  *     over the worker's pipe. Timed inside the worker, per call (gateway_p50_ms).
- *  3. fsync: the journal's own commit time for one reservation, apart (fsync_p50_ms).
+ *  3. fsync: the journal's own commit time for one reservation, apart: back to back (fsync_p50_ms), and
+ *     with an idle gap as long as a direct call between commits, the rhythm a gateway call commits in
+ *     (fsync_in_rhythm_p50_ms: on some disks a flush after idle costs several times one back to back).
  *  4. overshoot: 10 workers making 100 calls against a budget for about 20 of them; the ledger log is
  *     replayed and any moment where spent + reserved passed the budget is reported (overshoot_usd).
  *
  * Environment: BENCH_CALLS (default 300). Last line: JSON {direct_p50_ms, gateway_p50_ms, ratio,
- * fsync_p50_ms, overshoot_usd}.
+ * fsync_p50_ms, fsync_in_rhythm_p50_ms, overshoot_usd}.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,7 +94,7 @@ async function startFleet(root: string, server: ModelServer): Promise<{ supervis
 }
 
 async function throughGateway(server: ModelServer): Promise<number> {
-  const root = mkdtempSync(join(tmpdir(), 'wt-E-gateway-bench-'));
+  const root = mkdtempSync(join(tmpdir(), 'codex-fleet-bench-gateway-'));
   mkdirSync(join(root, 'agents'));
   writeAgent(join(root, 'agents'), 'bench', { cost_budget: 100, limits: '{ max_turns: 10000 }' });
   const { supervisor, client } = await startFleet(root, server);
@@ -110,13 +112,14 @@ async function throughGateway(server: ModelServer): Promise<number> {
   }
 }
 
-async function fsyncP50(): Promise<number> {
-  const root = mkdtempSync(join(tmpdir(), 'wt-E-gateway-bench-fsync-'));
+async function fsyncP50(idleMs = 0): Promise<number> {
+  const root = mkdtempSync(join(tmpdir(), 'codex-fleet-bench-gateway-fsync-'));
   const journal = new SqliteJournal(join(root, 'journal.db'));
   const ledger = new SqliteLedger(journal.shared());
   const times: number[] = [];
   try {
     for (let i = 0; i < CALLS; i++) {
+      if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
       const r = ledger.reserve({ agent: 'a', task_id: null, model: MODEL, amount: 100, limit: { agent: Number.MAX_SAFE_INTEGER } });
       const start = performance.now();
       await ledger.durable();
@@ -132,7 +135,7 @@ async function fsyncP50(): Promise<number> {
 }
 
 async function overshoot(server: ModelServer): Promise<number> {
-  const root = mkdtempSync(join(tmpdir(), 'wt-E-gateway-bench-overshoot-'));
+  const root = mkdtempSync(join(tmpdir(), 'codex-fleet-bench-gateway-overshoot-'));
   mkdirSync(join(root, 'agents'));
   // A call: ~10 input + up to 16 output tokens, about 20-30 µ$ when settled; ~20 of them fit in $0.0005.
   const budget = 0.0005;
@@ -178,7 +181,9 @@ try {
   const gatewayMs = await throughGateway(server);
   process.stdout.write(`through the gateway (sandboxed worker, reservation, journal, settlement): p50 ${round(gatewayMs)} ms\n`);
   const fsyncMs = await fsyncP50();
-  process.stdout.write(`journal commit (fsync) of one reservation: p50 ${round(fsyncMs)} ms\n`);
+  process.stdout.write(`journal commit (fsync) of one reservation, back to back: p50 ${round(fsyncMs)} ms\n`);
+  const rhythmMs = await fsyncP50(Math.max(1, Math.round(directMs)));
+  process.stdout.write(`the same, ${Math.max(1, Math.round(directMs))} ms idle before each (a call's rhythm): p50 ${round(rhythmMs)} ms\n`);
   const overshootUsd = await overshoot(server);
   process.stdout.write(`overshoot of a $0.0005 budget by 100 calls from 10 workers: $${overshootUsd}\n`);
   process.stdout.write(
@@ -187,6 +192,7 @@ try {
       gateway_p50_ms: round(gatewayMs),
       ratio: round(gatewayMs / directMs),
       fsync_p50_ms: round(fsyncMs),
+      fsync_in_rhythm_p50_ms: round(rhythmMs),
       overshoot_usd: overshootUsd,
     })}\n`,
   );
