@@ -502,6 +502,26 @@ static int install_filter(enum policy_kind kind, const uint32_t allow[NR_WORDS],
   return flags ? (int)r : -1;
 }
 
+/*
+ * After the hand-over the worker's filter would still let sendmsg through on the descriptor number the
+ * hand-over used, and the worker could put any socket of its own there (dup2 of its stdio): it could
+ * then queue descriptors in flight (SCM_RIGHTS) until the kernel refuses every later hand-over of its
+ * user (ETOOMANYREFS). A second filter, stacked on the first (the strictest verdict wins), refuses
+ * sendmsg outright; a worker has no other use for it. prctl(PR_SET_SECCOMP) is what the first filter
+ * allows for adding one.
+ */
+static void refuse_sendmsg(void) {
+  struct sock_filter ins[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendmsg, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, ERRNO(EPERM)),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {.len = (unsigned short)(sizeof ins / sizeof ins[0]), .filter = ins};
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0)
+    die(EXIT_SECCOMP, "cannot stack the filter that closes the hand-over's sendmsg: %s", strerror(errno));
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Steps shared by both policies                                                                   */
 
@@ -925,6 +945,7 @@ int main(int argc, char **argv) {
       fo.handoff_fd = p.fchmod_fd;
       int listener = install_filter(POLICY_WORKER, p.allow, &fo);
       notify_send_to_shared(p.fchmod_fd, listener, self);
+      refuse_sendmsg();
       exec_program(p.argv);
     }
     if (p.fchmod_fd >= 0) close(p.fchmod_fd);
@@ -934,7 +955,10 @@ int main(int argc, char **argv) {
       fo.handoff_fd = handler.sock;
     }
     int listener = install_filter(POLICY_WORKER, p.allow, &fo);
-    if (listener >= 0) notify_hand_over(&handler, listener);
+    if (listener >= 0) {
+      notify_hand_over(&handler, listener);
+      refuse_sendmsg();
+    }
     exec_program(p.argv);
   }
   /* The command's own filter is exactly its policy; the launcher's adds what supervising needs. */

@@ -404,10 +404,22 @@ void notify_send_to_shared(int sock, int listener, int pidfd) {
   fds[1] = pidfd;
   for (int i = 0; i < own.n; i++) fds[2 + i] = own.fds[i];
   memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
-  /* One message with its descriptors: a stream socket never merges it with another one that carries any. */
-  if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof h)
-    fail("cannot hand the seccomp listener to the shared fchmod handler (%s); it may have exited: restart the fleet",
-         strerror(errno));
+  /* One message with its descriptors: a stream socket never merges it with another one that carries any.
+   * The socket is non-blocking (the supervisor's end is, and this is a copy of it): when the handler is
+   * behind, wait for room, a bounded time. */
+  ssize_t sent;
+  int waited_ms = 0;
+  while ((sent = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && (errno == EAGAIN || errno == EINTR) && waited_ms < 10000) {
+    struct pollfd p = {.fd = sock, .events = POLLOUT};
+    poll(&p, 1, 100);
+    waited_ms += 100;
+  }
+  if (sent != (ssize_t)sizeof h)
+    fail("cannot hand the seccomp listener to the shared fchmod handler: %s", sent < 0 && errno == EAGAIN
+             ? "it has taken nothing for 10 s (stopped or overwhelmed); restart the fleet"
+             : sent < 0 && errno == ETOOMANYREFS
+                   ? "too many descriptors in flight for this user (a sandboxed program may be hoarding them in a socket); stop it, or restart the fleet"
+                   : strerror(errno));
   close(listener);
   close(pidfd);
   close(sock);

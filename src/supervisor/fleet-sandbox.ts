@@ -88,6 +88,8 @@ export class FleetSandbox {
   private readonly record: ProcessRecord;
   /** Serves every worker's fchmod; started with the first worker, again if it dies. */
   private fchmodHandler: SharedFchmodHandler | undefined;
+  /** Whether workers may share one fchmod handler (shareFchmodHandler); until then each forks its own. */
+  private sharingFchmodHandler = false;
   /** Each prepared agent's worker policy, compiled once; a worker gets it with its own slot. */
   private readonly compiled = new WeakMap<PreparedAgent, SandboxPolicy>();
 
@@ -206,11 +208,23 @@ export class FleetSandbox {
     return { spawn, slotDir, lifecycle };
   }
 
+  /**
+   * Lets workers share one fchmod handler where the kernel keeps them from signalling it: it runs as the
+   * same user as the workers, so below Landlock ABI 6 (no signal scoping) any worker could stop or kill
+   * it (kill(), or F_SETOWN with a SIGIO of its choosing) and with it every other worker's fchmod. There
+   * each worker's launcher forks a handler of its own, which only that worker can harm.
+   */
+  shareFchmodHandler(landlockAbi: number): void {
+    this.sharingFchmodHandler = landlockAbi >= 6;
+  }
+
   /** The shared fchmod handler to give a launcher, (re)started as needed; none if it cannot start. */
   private sharedFchmodHandler(): { fchmodHandler?: FchmodHandoff } {
+    if (!this.sharingFchmodHandler) return {};
     if (this.fchmodHandler?.alive !== true) {
       const ended = this.fchmodHandler?.ending;
       if (ended !== undefined) this.options.onNotice?.(`the shared fchmod handler ended (${ended}); starting another`);
+      this.fchmodHandler?.stop();
       this.fchmodHandler = SharedFchmodHandler.start(this.identity);
     }
     return this.fchmodHandler === undefined ? {} : { fchmodHandler: this.fchmodHandler.handoff };

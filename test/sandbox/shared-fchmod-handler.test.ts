@@ -146,6 +146,28 @@ describe('the shared handler and the workers', () => {
     expect(handler.alive).toBe(true);
   });
 
+  it.each([
+    ['the shared handler', true],
+    ["the launcher's own handler", false],
+  ])('after the hand-over to %s a worker cannot pass descriptors with sendmsg, not even on the number the hand-over used', async (_, shared) => {
+    const attackBin = buildFixture('attack', tempDir('cf-bin-'));
+    const slot = tempDir('cf-slot-');
+    const p = compilePolicy(spec(), { kind: 'worker', slotDir: slot, program: [attackBin], ...(identity ? { identity } : {}) });
+    // The hand-over used descriptor 3 (shared) or the handler's socket pair (own): try both numbers and another.
+    for (const fd of ['3', '4', '9']) {
+      const r = await runUnder(p, [attackBin, 'sendmsg-fd', fd], shared ? { fchmodHandler: handler.handoff } : {});
+      expect(r.stdout.trim()).toBe('ERR EPERM');
+    }
+    // Unsandboxed, the same program passes the descriptor: its byte arrives (the reader may drop the rest).
+    const bare = await new Promise<string>((resolve) => {
+      const child = spawn(attackBin, ['sendmsg-fd', '3'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', () => resolve(out));
+    });
+    expect(bare.startsWith('x')).toBe(true);
+  });
+
   it('garbage on its socket changes nothing for the workers after it', async () => {
     handler.handoff.socket.write('not a hand-over at all, and longer than one');
     handler.handoff.socket.write('x');
@@ -155,8 +177,11 @@ describe('the shared handler and the workers', () => {
     expect(handler.alive).toBe(true);
   });
 
-  it('runs without capabilities, with no_new_privs and its own seccomp filter; as root, as the sandbox user', () => {
-    const status = readFileSync(`/proc/${handler.handoff.pid}/status`, 'utf8');
+  it('runs without capabilities, with no_new_privs and its own seccomp filter; as root, as the sandbox user', async () => {
+    const read = (): string => readFileSync(`/proc/${handler.handoff.pid}/status`, 'utf8');
+    // It confines itself right after it starts; the filter is the last step.
+    await waitFor(() => /^Seccomp:\s*2$/m.test(read()), 'the handler to be confined');
+    const status = read();
     const field = (name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? '';
     expect(field('CapEff')).toBe('0000000000000000');
     expect(field('CapPrm')).toBe('0000000000000000');

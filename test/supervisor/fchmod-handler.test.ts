@@ -68,6 +68,19 @@ describe('the shared fchmod handler in a fleet', () => {
     expect(t.fleet.events.some((e) => e.type === 'log' && /the shared fchmod handler ended \(signal SIGKILL\); starting another/.test(e.message))).toBe(true);
   });
 
+  it('below Landlock ABI 6, where a worker could signal a handler of its user, each worker forks its own', async () => {
+    writeAgent(t.dir, 'copier', 'copy-file', 'concurrency: 2');
+    t.fleet = await startFleet(t.dir, { landlockAbiOverride: 5 });
+    t.client = await connect(t.dir);
+    await waitFor(() => workerPids(t.fleet!.events, 'copier').length === 2, 'two workers');
+    expect(handlers()).toEqual([]);
+    for (const pid of workerPids(t.fleet.events, 'copier')) {
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      expect(children).toHaveLength(1);
+    }
+    expect(await copyOnce()).toMatchObject({ mode: '640' });
+  });
+
   it('stops with the fleet', async () => {
     writeAgent(t.dir, 'copier', 'copy-file');
     t.fleet = await startFleet(t.dir);

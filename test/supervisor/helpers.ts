@@ -79,7 +79,7 @@ export interface RunningFleet {
 }
 
 /** Starts a real supervisor in this process on the directory's agents. */
-export async function startFleet(dir: FleetDir): Promise<RunningFleet> {
+export async function startFleet(dir: FleetDir, options: { landlockAbiOverride?: number } = {}): Promise<RunningFleet> {
   const agents = await loadAgents(dir);
   const events: FleetEvent[] = [];
   const supervisor = await Supervisor.start({
@@ -88,6 +88,7 @@ export async function startFleet(dir: FleetDir): Promise<RunningFleet> {
     projectDir: repoRoot,
     slotRoot: join(dir.root, 'slots'),
     onEvent: (e) => events.push(e),
+    ...options,
   });
   return { supervisor, events };
 }

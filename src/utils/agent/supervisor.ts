@@ -255,6 +255,7 @@ export class Supervisor implements ControlHandlers {
       }, RETENTION_INTERVAL_MS);
       this.retentionTimer.unref();
       const kernel = this.options.unsafeNoSandbox ? undefined : await this.probe();
+      if (kernel !== undefined) this.sandbox.shareFchmodHandler(kernel.landlock_abi);
       if (this.options.unsafeNoSandbox) {
         this.events.emit({
           type: 'log',
