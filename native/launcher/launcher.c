@@ -446,6 +446,18 @@ static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t a
     LD(NR_OFF);
   }
 
+  if (kind == POLICY_WORKER) {
+    /* fcntl: no F_SETOWN / F_SETOWN_EX. With them a worker picks which process gets the SIGIO of a
+     * descriptor of its own (any signal, with F_SETSIG), and the kernel checks only the uid: below
+     * Landlock ABI 6 that would let it stop any process of the sandbox user. Node never sets an owner. */
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 5, SYS_fcntl);
+    LD(ARG_LO(1));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 2, 0, F_SETOWN);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, F_SETOWN_EX);
+    emit(p, BPF_JMP | BPF_JA, 0, 0, 1);
+    RET(deny);
+    LD(NR_OFF);
+  }
   /* ioctl: never push input into a terminal (TIOCSTI) or drive the console (TIOCLINUX). */
   emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 5, SYS_ioctl);
   LD(ARG_LO(1));

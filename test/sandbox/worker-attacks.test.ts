@@ -2,7 +2,7 @@
  * Every claim of the worker policy, proven by a real program under the real launcher that tries and
  * fails for the reason claimed (errno or signal asserted).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer as createTcpServer, type Server } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -135,6 +135,14 @@ describe('worker policy: other processes', () => {
     expect(await tryAttack('ptrace', String(victim.pid))).toBe('ERR EPERM'));
   it('prlimit on another process fails with EPERM', async () =>
     expect(await tryAttack('prlimit-other', String(victim.pid))).toBe('ERR EPERM'));
+  it('naming another process as the owner of a descriptor (the SIGIO route) fails with EPERM, at every Landlock ABI', async () => {
+    expect(await tryAttack('setown', String(victim.pid))).toBe('ERR EPERM');
+    const policy = policyFor(spec(), [attack, 'setown', String(victim.pid)]);
+    const old = await runUnder(policy, [attack, 'setown', String(victim.pid)], { landlockAbiOverride: 5 });
+    expect(old.stdout.trim()).toBe('ERR EPERM');
+    // Unsandboxed it works: the route is real.
+    expect(spawnSync(attack, ['setown', String(victim.pid)], { encoding: 'utf8' }).stdout.trim()).toBe('OK');
+  });
   it('the victim survived all of it', () => expect(victim.exitCode).toBe(null));
 });
 
