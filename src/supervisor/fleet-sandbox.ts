@@ -124,7 +124,10 @@ export class FleetSandbox {
     if (this.options.slotRoot === undefined) {
       ensureTraversable(SHARED_SLOT_BASE, 'The shared slot folder');
       const removed = sweepOrphanSlotFolders(SHARED_SLOT_BASE);
-      if (removed.length > 0) this.options.onNotice?.(`removed ${removed.length} slot folder(s) whose state directory no longer exists: ${removed.join(', ')}`);
+      if (removed.length > 0) {
+        const named = removed.slice(0, 3).join(', ') + (removed.length > 3 ? ` and ${removed.length - 3} more` : '');
+        this.options.onNotice?.(`removed ${removed.length} slot folder(s) whose state directory no longer exists: ${named}`);
+      }
     } else {
       mkdirSync(dirname(this.slotsDir), { recursive: true, mode: 0o711 });
     }
