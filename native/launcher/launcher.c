@@ -345,6 +345,17 @@ static void on_nr_return(struct prog *p, uint32_t sys, uint32_t action) {
   RET(action);
 }
 
+/* if (nr == sys && (args[arg] low word == a || == b)) return action; leaves A = nr either way. */
+static void on_arg_return(struct prog *p, uint32_t sys, unsigned arg, uint32_t a, uint32_t b, uint32_t action) {
+  emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 5, sys);
+  LD(ARG_LO(arg));
+  emit(p, BPF_JMP | BPF_JEQ | BPF_K, 2, 0, a);
+  emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, b);
+  emit(p, BPF_JMP | BPF_JA, 0, 0, 1);
+  RET(action);
+  LD(NR_OFF);
+}
+
 /* Always refused, whatever --allow says: the list is src/spec/syscalls/catalog.ts's, written by "npm run gen". */
 static const uint32_t always_refused[] = {ALWAYS_REFUSED_SYSCALLS};
 
@@ -450,22 +461,10 @@ static void build_filter(struct prog *p, enum policy_kind kind, const uint32_t a
     /* fcntl: no F_SETOWN / F_SETOWN_EX. With them a worker picks which process gets the SIGIO of a
      * descriptor of its own (any signal, with F_SETSIG), and the kernel checks only the uid: below
      * Landlock ABI 6 that would let it stop any process of the sandbox user. Node never sets an owner. */
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 5, SYS_fcntl);
-    LD(ARG_LO(1));
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 2, 0, F_SETOWN);
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, F_SETOWN_EX);
-    emit(p, BPF_JMP | BPF_JA, 0, 0, 1);
-    RET(deny);
-    LD(NR_OFF);
+    on_arg_return(p, SYS_fcntl, 1, F_SETOWN, F_SETOWN_EX, deny);
   }
   /* ioctl: never push input into a terminal (TIOCSTI) or drive the console (TIOCLINUX). */
-  emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 5, SYS_ioctl);
-  LD(ARG_LO(1));
-  emit(p, BPF_JMP | BPF_JEQ | BPF_K, 2, 0, TIOCSTI_NR);
-  emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, TIOCLINUX_NR);
-  emit(p, BPF_JMP | BPF_JA, 0, 0, 1);
-  RET(deny);
-  LD(NR_OFF);
+  on_arg_return(p, SYS_ioctl, 1, TIOCSTI_NR, TIOCLINUX_NR, deny);
   /* prlimit64: own process only (pid 0); another process' limits are not the sandbox's business. */
   emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 5, SYS_prlimit64);
   LD(ARG_LO(0));

@@ -159,8 +159,9 @@ export class SqliteLedger implements Ledger {
          VALUES (?, ?, ?, ?, 'pending', ?, 0, ?)`,
       ),
       settle: this.db.prepare(
-        `UPDATE ledger_entries SET state = @state, charged = @charged, input_tokens = @input, cached_input_tokens = @cached,
-           output_tokens = @output, reasoning_tokens = @reasoning, over_reservation = @over, note = @note, settled_at = @now
+        `UPDATE ledger_entries SET state = @state, charged = @charged, input_tokens = @input_tokens,
+           cached_input_tokens = @cached_input_tokens, output_tokens = @output_tokens, reasoning_tokens = @reasoning_tokens,
+           over_reservation = @over_reservation, note = @note, settled_at = @settled_at
          WHERE id = @id AND state = 'pending'`,
       ),
       get: this.db.prepare<[string], EntryRow>('SELECT * FROM ledger_entries WHERE id = ?'),
@@ -256,33 +257,22 @@ export class SqliteLedger implements Ledger {
     // Anything else (more than reserved, a void that charges less, a note of why no usage came) is
     // committed at the end of this turn, like every other change.
     const lossCovered = state === 'posted' && !over;
+    const updated: EntryRow = {
+      ...pending,
+      state,
+      charged,
+      input_tokens: usage?.input_tokens ?? null,
+      cached_input_tokens: usage?.cached_input_tokens ?? null,
+      output_tokens: usage?.output_tokens ?? null,
+      reasoning_tokens: usage?.reasoning_tokens ?? null,
+      over_reservation: over ? 1 : 0,
+      note,
+      settled_at: now,
+    };
     const apply = (): EntryRow | undefined => {
-      const { changes } = this.statements.settle.run({
-        id,
-        state,
-        charged,
-        input: usage?.input_tokens ?? null,
-        cached: usage?.cached_input_tokens ?? null,
-        output: usage?.output_tokens ?? null,
-        reasoning: usage?.reasoning_tokens ?? null,
-        over: over ? 1 : 0,
-        note,
-        now,
-      });
+      const { changes } = this.statements.settle.run(updated);
       this.pendingRows.delete(id);
       if (changes === 0) return undefined;
-      const updated: EntryRow = {
-        ...pending,
-        state,
-        charged,
-        input_tokens: usage?.input_tokens ?? null,
-        cached_input_tokens: usage?.cached_input_tokens ?? null,
-        output_tokens: usage?.output_tokens ?? null,
-        reasoning_tokens: usage?.reasoning_tokens ?? null,
-        over_reservation: over ? 1 : 0,
-        note,
-        settled_at: now,
-      };
       const b = this.balanceOf(updated.agent);
       for (const target of [b, this.fleet]) {
         target.reserved -= updated.reserved;

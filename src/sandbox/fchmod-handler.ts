@@ -23,7 +23,6 @@ export interface FchmodHandoff {
 
 export class SharedFchmodHandler {
   private stderr = '';
-  private exitedWith: string | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -32,9 +31,6 @@ export class SharedFchmodHandler {
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       if (this.stderr.length < 4096) this.stderr += chunk;
-    });
-    child.once('exit', (code, signal) => {
-      this.exitedWith = signal !== null ? `signal ${signal}` : `exit ${code}`;
     });
   }
 
@@ -67,14 +63,16 @@ export class SharedFchmodHandler {
 
   /** Whether it still runs; a dead handler's hand-overs would fail the worker's start. */
   get alive(): boolean {
-    return this.exitedWith === undefined && this.child.exitCode === null && this.child.signalCode === null && !this.handoff.socket.destroyed;
+    return this.child.exitCode === null && this.child.signalCode === null && !this.handoff.socket.destroyed;
   }
 
   /** Why it ended (exit status and what it printed), once it has. */
   get ending(): string | undefined {
-    if (this.exitedWith === undefined) return undefined;
+    const { exitCode, signalCode } = this.child;
+    if (exitCode === null && signalCode === null) return undefined;
+    const status = signalCode !== null ? `signal ${signalCode}` : `exit ${exitCode}`;
     const said = this.stderr.trim();
-    return said === '' ? this.exitedWith : `${this.exitedWith}: ${said}`;
+    return said === '' ? status : `${status}: ${said}`;
   }
 
   /** Stops it; workers still running lose their fchmod (the kernel answers ENOSYS). */

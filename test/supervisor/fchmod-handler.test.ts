@@ -2,30 +2,21 @@
  * The supervisor starts one shared fchmod handler for its workers (src/sandbox/fchmod-handler.ts) instead
  * of a handler process per worker, restarts it when it has died, and stops it with the fleet.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Submit, WaitTask } from '../../src/control/methods.js';
-import { connect, isAlive, startFleet, waitFor, workerPids, writeAgent, useFleetTest } from './helpers.js';
+import { connect, isAlive, processesMarkedBy, startFleet, waitFor, workerPids, writeAgent, useFleetTest } from './helpers.js';
 
 const t = useFleetTest();
 
-/** Processes whose parent is `parent` and whose command line contains `marker`. */
-function childrenOf(parent: number, marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return ppid === parent && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
-      } catch {
-        return false;
-      }
-    });
+/** The parent pid of `pid`, from /proc (the field after the command name, which may hold spaces). */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
-const handlers = (): number[] => childrenOf(process.pid, '--fchmod-daemon');
+// This process's own handlers: test files running beside this one start theirs.
+const handlers = (): number[] => processesMarkedBy('--fchmod-daemon').map((p) => p.pid).filter((pid) => parentOf(pid) === process.pid);
 
 async function copyOnce(): Promise<unknown> {
   const { task } = await t.client!.request(Submit, { agent: 'copier', input: {} });
